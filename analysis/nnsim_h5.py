@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""Reading nnsim HDF5 result files.
+
+Every nnsim driver writes one HDF5 file per run:
+
+  /            root attributes: program, experiment, version, git_commit, command_line,
+               parameters_json, seed, mpi_ranks, omp_threads, start_time, end_time, host
+  /points/*    one 1-D dataset per swept parameter (all of length P, the number of points)
+  /results/<observable>/{mean,stderr,count,samples}
+  /theory/<name>   theory values at the points (optional)
+
+This module loads those pieces into numpy arrays and can summarise a file:
+
+  /usr/bin/python3 analysis/nnsim_h5.py RUN.h5      # "what's in this file"
+
+A missing dataset raises SystemExit with a message naming the file and the dataset, so
+scripts built on this module fail with a clear message instead of a KeyError traceback.
+"""
+
+import json
+import os
+import sys
+
+import h5py
+import numpy as np
+
+__all__ = [
+    "open_file",
+    "require_dataset",
+    "read_attrs",
+    "load_points",
+    "load_observable",
+    "load_theory",
+    "root_attributes",
+    "parameters",
+    "describe",
+]
+
+
+def _file_name(f):
+    """The file name of an open h5py object (for messages)."""
+    try:
+        return f.file.filename
+    except Exception:  # pragma: no cover - closed file or odd object
+        return "<unknown file>"
+
+
+def _decode(value):
+    """Turns HDF5 attribute values into plain Python / numpy values (bytes -> str)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in ("S", "O"):
+            out = [_decode(v) for v in value.tolist()]
+            return out[0] if value.shape == () else out
+        if value.shape == ():
+            return value.item()
+        if value.size == 1:
+            return value.reshape(-1)[0].item()
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def read_attrs(obj):
+    """The attributes of an HDF5 object as a dict of plain values.
+
+    Attributes that h5py cannot read into Python values (e.g. the object references HDF5
+    dimension scales keep in DIMENSION_LIST / REFERENCE_LIST) are reported as a short string.
+    """
+    out = {}
+    for key in obj.attrs.keys():
+        try:
+            out[key] = _decode(obj.attrs[key])
+        except Exception as exc:  # unreadable attribute types
+            out[key] = "<unreadable attribute: %s>" % type(exc).__name__
+    return out
+
+
+def open_file(path):
+    """Opens an nnsim HDF5 file read-only; SystemExit with a clear message on failure."""
+    if not os.path.exists(path):
+        raise SystemExit("error: %s: no such file" % path)
+    if os.path.isdir(path):
+        raise SystemExit("error: %s: is a directory, not an HDF5 file" % path)
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise SystemExit("error: %s: not a readable HDF5 file (%s)" % (path, exc))
+
+
+def require_dataset(f, name):
+    """The dataset `name` (an absolute or root-relative path) of file/group `f`.
+
+    Raises SystemExit naming the file and the dataset if it is absent or not a dataset.
+    """
+    key = name if name.startswith("/") else "/" + name
+    obj = f.get(key)
+    if obj is None:
+        raise SystemExit("error: %s: missing dataset '%s'" % (_file_name(f), key))
+    if not isinstance(obj, h5py.Dataset):
+        raise SystemExit("error: %s: '%s' is a %s, expected a dataset"
+                         % (_file_name(f), key, type(obj).__name__))
+    return obj
+
+
+def _read(f, name):
+    ds = require_dataset(f, name)
+    try:
+        return ds[()]
+    except Exception as exc:
+        raise SystemExit("error: %s: cannot read dataset '%s' (%s)" % (_file_name(f), ds.name, exc))
+
+
+def load_points(f):
+    """All datasets under /points as a dict name -> 1-D numpy array (all of one length)."""
+    grp = f.get("/points")
+    if grp is None or not isinstance(grp, h5py.Group):
+        raise SystemExit("error: %s: missing group '/points'" % _file_name(f))
+    points = {}
+    for key in grp.keys():
+        if isinstance(grp[key], h5py.Dataset):
+            points[key] = np.asarray(_read(f, "/points/" + key))
+    if not points:
+        raise SystemExit("error: %s: group '/points' holds no datasets" % _file_name(f))
+    lengths = {k: v.shape[0] if v.ndim else 1 for k, v in points.items()}
+    if len(set(lengths.values())) != 1:
+        raise SystemExit("error: %s: datasets under '/points' differ in length: %s"
+                         % (_file_name(f), lengths))
+    return points
+
+
+def load_observable(f, name):
+    """/results/<name>/{mean,stderr,count,samples} as a dict of numpy arrays.
+
+    `mean`, `stderr` and `count` are required; `samples` is None if the file omits it.
+    """
+    base = "/results/%s/" % name
+    out = {
+        "mean": np.asarray(_read(f, base + "mean"), dtype=float),
+        "stderr": np.asarray(_read(f, base + "stderr"), dtype=float),
+        "count": np.asarray(_read(f, base + "count")),
+    }
+    out["samples"] = np.asarray(_read(f, base + "samples"), dtype=float) if (base + "samples") in f else None
+    n = out["mean"].shape
+    for key in ("stderr", "count"):
+        if out[key].shape != n:
+            raise SystemExit("error: %s: '%s%s' has shape %s, '%smean' has shape %s"
+                             % (_file_name(f), base, key, out[key].shape, base, n))
+    return out
+
+
+def load_theory(f, name):
+    """/theory/<name> as a numpy array, or None if the file has no such dataset."""
+    key = "/theory/" + name
+    if key not in f:
+        return None
+    return np.asarray(_read(f, key), dtype=float)
+
+
+def root_attributes(f):
+    """The root attributes of the file as a dict of plain values."""
+    return read_attrs(f)
+
+
+def parameters(f):
+    """The root attribute parameters_json decoded into a dict ({} if absent or invalid)."""
+    raw = read_attrs(f).get("parameters_json")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _short(value, limit=200):
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_SKIP_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_Netcdf4Dimid"}
+
+
+def describe(path):
+    """A human-readable summary of an nnsim file: root attributes and every dataset with
+    its shape, dtype, description, equation and units."""
+    lines = []
+    with open_file(path) as f:
+        lines.append("file: %s" % path)
+        lines.append("root attributes:")
+        attrs = read_attrs(f)
+        width = max([len(k) for k in attrs] + [1])
+        for key in sorted(attrs):
+            if key == "parameters_json":
+                continue
+            lines.append("  %-*s = %s" % (width, key, _short(attrs[key])))
+        if "parameters_json" in attrs:
+            params = parameters(f)
+            if params:
+                lines.append("  parameters_json:")
+                pw = max(len(k) for k in params)
+                for key in sorted(params):
+                    lines.append("    %-*s = %s" % (pw, key, _short(json.dumps(params[key]))))
+            else:
+                lines.append("  %-*s = %s" % (width, "parameters_json", _short(attrs["parameters_json"])))
+
+        lines.append("datasets:")
+        datasets = []
+        f.visititems(lambda name, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
+        for ds in datasets:
+            shape = "[" + ", ".join(str(d) for d in ds.shape) + "]" if ds.shape else "scalar"
+            lines.append("  %s  %s %s" % (ds.name, shape, ds.dtype))
+            dattrs = read_attrs(ds)
+            for key in ("description", "equation", "units"):
+                if key in dattrs and dattrs[key] != "":
+                    lines.append("      %-12s %s" % (key + ":", _short(dattrs[key])))
+            for key in sorted(dattrs):
+                if key in ("description", "equation", "units") or key in _SKIP_ATTRS:
+                    continue
+                lines.append("      %-12s %s" % (key + ":", _short(dattrs[key])))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] in ("-h", "--help"):
+        sys.stderr.write("usage: nnsim_h5.py FILE.h5\n"
+                         "Prints the root attributes and every dataset (shape, description,\n"
+                         "equation, units) of an nnsim HDF5 result file.\n")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    try:
+        print(describe(argv[0]))
+    except SystemExit as exc:
+        sys.stderr.write("%s\n" % exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

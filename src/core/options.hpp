@@ -1,0 +1,74 @@
+#pragma once
+// Options: every component declares its own boost::program_options description and the driver
+// composes them. Command line and INI config file (--config) share the same names; the command
+// line wins. Unknown options, missing values and out-of-range values are UsageErrors raised
+// before any work starts, identically on every rank.
+
+#include <boost/program_options.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace nnsim {
+
+namespace po = boost::program_options;
+
+/// Options shared by every driver.
+struct CommonOptions {
+  std::uint64_t seed = 1;
+  std::string output;
+  bool force = false;
+  bool resume = false;
+  bool quiet = false;
+  double time_limit = 0;             ///< seconds of wall time for this run; 0 = unlimited
+  double checkpoint_interval = 600;  ///< seconds between periodic checkpoints
+  int threads = 1;                   ///< compute threads per rank
+  std::string config;
+};
+
+/// Declares --seed --output --force --resume --time-limit --checkpoint-interval --threads
+/// --quiet --config and --help, bound to `options`.
+po::options_description common_options(CommonOptions& options, const std::string& default_output);
+
+/// Options that steer a run but not its results; they may differ between a run and its resume.
+bool is_run_control_option(const std::string& name);
+
+struct ParsedOptions {
+  po::variables_map values;
+  bool help = false;
+  std::string command_line;  ///< argv joined with shell quoting, for provenance
+};
+
+/// Parses argv and, if given, the --config file. Throws UsageError with boost's message naming
+/// the option (unknown option, missing or malformed value). Abbreviated options are not
+/// accepted: "--alp" is an error, not "--alpha".
+ParsedOptions parse_options(int argc, char** argv, const po::options_description& options);
+
+/// Every option of `options` that has a value, in declaration order, as one JSON object.
+/// With `results_only`, run-control options are left out (the checkpoint fingerprint).
+std::string options_json(const po::options_description& options, const po::variables_map& values,
+                         bool results_only);
+
+/// Help text: usage line, description, then every option with default and meaning.
+std::string help_text(const std::string& program, const std::string& summary,
+                      const po::options_description& options);
+
+/// Throws UsageError("--<option> must be <allowed>, got <value>") unless `ok`.
+template <class T>
+void require(bool ok, const std::string& option, const std::string& allowed, const T& value) {
+  if (ok) return;
+  std::ostringstream message;
+  message.precision(17);
+  message << "--" << option << " must be " << allowed << ", got " << value;
+  throw UsageError(message.str());
+}
+
+/// Default thread count: $OMP_NUM_THREADS if it is a positive integer, else 1.
+int default_thread_count();
+
+}  // namespace nnsim

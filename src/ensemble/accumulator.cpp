@@ -1,0 +1,26 @@
+#include "ensemble/accumulator.hpp"
+
+#include <cmath>
+
+namespace nnsim {
+
+Summary summarize(std::span<const double> samples) {
+  Summary s;
+  s.count = samples.size();
+  if (samples.empty()) {
+    s.mean = std::nan("");
+    s.stderr_of_mean = std::nan("");
+    return s;
+  }
+  double sum = 0;
+  for (const double x : samples) sum += x;
+  const double n = static_cast<double>(samples.size());
+  s.mean = sum / n;
+  if (samples.size() < 2) return s;
+  double squares = 0;
+  for (const double x : samples) squares += (x - s.mean) * (x - s.mean);
+  s.stderr_of_mean = std::sqrt(squares / (n - 1) / n);
+  return s;
+}
+
+}  // namespace nnsim

@@ -1,0 +1,83 @@
+#include "ensemble/checkpoint.hpp"
+
+#include "core/error.hpp"
+#include "io/hdf5.hpp"
+
+namespace nnsim {
+namespace {
+constexpr const char* kFormat = "nnsim-checkpoint";
+constexpr std::int64_t kFormatVersion = 1;
+}  // namespace
+
+std::string checkpoint_path_for(const std::string& output_path) { return output_path + ".checkpoint.h5"; }
+
+void save_checkpoint(const std::string& path, const Checkpoint& c) {
+  io::AtomicOutput output(path, /*overwrite=*/true);
+  {
+    auto file = io::File::create(output.temporary_path(), /*truncate=*/true);
+    auto& root = file.root();
+    root.set_attribute("format", kFormat);
+    root.set_attribute("format_version", kFormatVersion);
+    root.set_attribute("parameters_json", c.parameters_json);
+    root.set_attribute("git_commit", c.git_commit);
+    root.set_attribute("num_points", c.num_points);
+    root.set_attribute("samples_per_point", c.samples_per_point);
+    root.write_strings("observables", c.observables);
+    root.write("task_ids", c.task_ids);
+    root.write("values", c.values, {c.task_ids.size(), c.observables.size()});
+    file.close();
+  }
+  output.commit();
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  Checkpoint c;
+  try {
+    auto file = io::File::open_read_only(path);
+    const auto& root = file.root();
+    if (!root.has_attribute("format") || root.string_attribute("format") != kFormat) {
+      throw UsageError("'" + path + "' is not an nnsim checkpoint");
+    }
+    if (root.attribute<std::int64_t>("format_version") != kFormatVersion) {
+      throw UsageError("checkpoint '" + path + "' has an unsupported format version");
+    }
+    c.parameters_json = root.string_attribute("parameters_json");
+    c.git_commit = root.string_attribute("git_commit");
+    c.num_points = root.attribute<std::uint64_t>("num_points");
+    c.samples_per_point = root.attribute<std::uint64_t>("samples_per_point");
+    c.observables = root.read_strings("observables");
+    c.task_ids = root.read<std::uint64_t>("task_ids");
+    const auto values = root.open_dataset("values");
+    const auto dims = values.dims();
+    if (dims.size() != 2 || dims[0] != c.task_ids.size() || dims[1] != c.observables.size()) {
+      throw UsageError("checkpoint '" + path + "' is corrupt: /values has the wrong shape");
+    }
+    c.values = values.read<double>();
+  } catch (const io::IoError& e) {
+    throw UsageError("cannot read checkpoint '" + path + "' (corrupt or truncated?): " + e.what());
+  }
+  const std::uint64_t total = c.num_points * c.samples_per_point;
+  for (std::size_t i = 0; i < c.task_ids.size(); ++i) {
+    if (c.task_ids[i] >= total || (i > 0 && c.task_ids[i] <= c.task_ids[i - 1])) {
+      throw UsageError("checkpoint '" + path + "' is corrupt: task ids out of range or unsorted");
+    }
+  }
+  return c;
+}
+
+void check_checkpoint_matches(const Checkpoint& c, const std::string& path,
+                              const std::string& parameters_json, std::uint64_t num_points,
+                              std::uint64_t samples_per_point,
+                              const std::vector<std::string>& observables) {
+  if (c.parameters_json != parameters_json) {
+    throw UsageError("checkpoint '" + path + "' belongs to a run with other parameters:\n  checkpoint: " +
+                     c.parameters_json + "\n  this run:   " + parameters_json +
+                     "\nresume with the same options, or pass --force to start afresh");
+  }
+  if (c.num_points != num_points || c.samples_per_point != samples_per_point ||
+      c.observables != observables) {
+    throw UsageError("checkpoint '" + path + "' has another task layout than this run");
+  }
+}
+
+}  // namespace nnsim

@@ -1,0 +1,43 @@
+#pragma once
+// Checkpoints of an ensemble run: which tasks are complete and their per-task values. Tasks
+// are pure functions of (parameters, seed, point, sample), so nothing else needs saving: a
+// resumed run recomputes the missing tasks and ends with exactly the numbers of an
+// uninterrupted one. Layout (fixed paths; load mirrors save):
+//   attrs  format ("nnsim-checkpoint"), format_version, parameters_json, git_commit,
+//          num_points, samples_per_point
+//   /observables   names, in value order
+//   /task_ids      uint64 [done]       ids (point * samples_per_point + sample), ascending
+//   /values        float64 [done, observables]
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nnsim {
+
+struct Checkpoint {
+  std::string parameters_json;  ///< options that determine results (run control excluded)
+  std::string git_commit;
+  std::uint64_t num_points = 0;
+  std::uint64_t samples_per_point = 0;
+  std::vector<std::string> observables;
+  std::vector<std::uint64_t> task_ids;
+  std::vector<double> values;  ///< task_ids.size() x observables.size(), row-major
+};
+
+/// Writes atomically (temporary file, then rename over any previous checkpoint).
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+/// Reads and checks structure; throws UsageError naming the file if it is not a valid
+/// checkpoint (corrupt, truncated, wrong format).
+Checkpoint load_checkpoint(const std::string& path);
+/// Throws UsageError unless `checkpoint` was written by a run with the same result-relevant
+/// parameters and task layout.
+void check_checkpoint_matches(const Checkpoint& checkpoint, const std::string& path,
+                              const std::string& parameters_json, std::uint64_t num_points,
+                              std::uint64_t samples_per_point,
+                              const std::vector<std::string>& observables);
+
+/// The checkpoint file that belongs to an output file.
+std::string checkpoint_path_for(const std::string& output_path);
+
+}  // namespace nnsim

@@ -1,0 +1,139 @@
+#include "ensemble/driver.hpp"
+
+#include <omp.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "io/hdf5.hpp"
+#include "nnsim/version.hpp"
+
+namespace nnsim {
+
+int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOptions& common,
+                           const ParsedOptions& parsed, const po::options_description& options,
+                           const MpiEnvironment& mpi) {
+  const MPI_Comm comm = mpi.comm();
+  const std::string start_time = utc_timestamp();
+  const std::string checkpoint_path = checkpoint_path_for(common.output);
+  const std::string fingerprint = options_json(options, parsed.values, /*results_only=*/true);
+  const auto& spec = experiment.spec;
+
+  // Pre-flight on rank 0, before any work: may we write the output, is there a checkpoint?
+  std::unique_ptr<io::AtomicOutput> output;
+  std::unique_ptr<Checkpoint> resume;
+  check_on_root(comm, [&] {
+    namespace fs = std::filesystem;
+    const bool have_checkpoint = fs::exists(checkpoint_path);
+    if (common.resume) {
+      if (!have_checkpoint) {
+        throw UsageError("--resume: no checkpoint '" + checkpoint_path + "' to resume from");
+      }
+      resume = std::make_unique<Checkpoint>(load_checkpoint(checkpoint_path));
+      check_checkpoint_matches(*resume, checkpoint_path, fingerprint, spec.num_points, spec.samples_per_point,
+                               spec.observables);
+    } else if (have_checkpoint && !common.force) {
+      throw UsageError("a checkpoint of an interrupted run exists ('" + checkpoint_path +
+                       "'): pass --resume to continue it, or --force to start afresh");
+    }
+    try {
+      output = std::make_unique<io::AtomicOutput>(common.output, common.force);
+    } catch (const io::IoError& e) {
+      throw UsageError(std::string("--output: ") + e.what());
+    }
+    if (have_checkpoint && !common.resume) fs::remove(checkpoint_path);  // --force: start afresh
+  });
+
+  if (mpi.rank() == 0) {
+    log::info(experiment.program + " " + experiment.experiment + ": " + std::to_string(spec.num_points) +
+              " points x " + std::to_string(spec.samples_per_point) + " samples on " + std::to_string(mpi.size()) +
+              " rank(s) x " + std::to_string(common.threads) + " thread(s)" +
+              (resume ? ", resuming " + std::to_string(resume->task_ids.size()) + " done tasks" : ""));
+  }
+
+  RunControl control;
+  control.threads = common.threads;
+  control.time_limit = common.time_limit;
+  control.checkpoint_interval = common.checkpoint_interval;
+  control.progress = !common.quiet;
+  control.checkpoint_path = checkpoint_path;
+  control.parameters_json = fingerprint;
+  control.git_commit = kGitCommit;
+  control.resume_from = resume.get();
+  const EnsembleResult result = run_ensemble(spec, control, comm);
+
+  if (!result.complete) {
+    if (mpi.rank() == 0) {
+      log::warn("stopped early (" + result.stop_reason + ") after " + std::to_string(result.tasks_done) + "/" +
+                std::to_string(result.done.size()) + " tasks; checkpoint '" + result.checkpoint_written +
+                "'; run the same command with --resume to continue");
+    }
+    return kExitInterrupted;
+  }
+
+  // Rank 0 writes the file under a temporary name; the rename publishes it complete.
+  std::string error;
+  if (mpi.rank() == 0) {
+    try {
+      {
+        auto file = io::File::create(output->temporary_path(), /*truncate=*/true);
+        RunInfo info;
+        info.program = experiment.program;
+        info.experiment = experiment.experiment;
+        info.command_line = parsed.command_line;
+        info.parameters_json = options_json(options, parsed.values, /*results_only=*/false);
+        info.seed = common.seed;
+        info.mpi_ranks = mpi.size();
+        info.omp_threads = common.threads;
+        info.start_time = start_time;
+        write_provenance(file.root(), info, options, parsed.values);
+        file.root().set_attribute("elapsed_seconds", result.elapsed_seconds);
+        file.root().set_attribute("tasks_resumed", result.tasks_resumed);
+        write_gridded_results(file, spec, result, experiment.points, experiment.observables,
+                              experiment.theory ? experiment.theory() : std::vector<TheoryColumn>{});
+        file.close();
+      }
+      output->commit();
+      std::filesystem::remove(checkpoint_path);
+      log::info("wrote " + common.output + " (" + log::format_duration(result.elapsed_seconds) + ")");
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  error = broadcast_string(comm, error);
+  if (!error.empty()) {
+    if (mpi.rank() == 0) log::error("writing '" + common.output + "' failed: " + error);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int driver_main(int argc, char** argv, const std::string& program,
+                const std::function<int(const MpiEnvironment&, int, char**)>& body) {
+  std::unique_ptr<MpiEnvironment> mpi;
+  try {
+    mpi = std::make_unique<MpiEnvironment>(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << program << ": error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  int code = kExitOk;
+  try {
+    code = body(*mpi, argc, argv);
+  } catch (const UsageError& e) {
+    if (mpi->rank() == 0) {
+      std::cerr << program << ": error: " << e.what() << "\n"
+                << "Try '" << program << " --help' for the options and their allowed values.\n";
+    }
+    code = kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << program << ": error on rank " << mpi->rank() << ": " << e.what() << "\n";
+    MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+  }
+  return code;
+}
+
+}  // namespace nnsim

@@ -1,0 +1,40 @@
+#pragma once
+// What every driver's main() shares: MPI start-up, error handling with the suite's exit codes,
+// the pre-flight checks of output and checkpoint (on rank 0, broadcast), resume, running the
+// ensemble, and writing the self-describing output file.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/options.hpp"
+#include "ensemble/mpi_env.hpp"
+#include "ensemble/provenance.hpp"
+#include "ensemble/scheduler.hpp"
+
+namespace nnsim {
+
+/// A gridded experiment ready to run: its tasks and how to describe its output.
+struct GriddedExperiment {
+  std::string program;     ///< "nnsim-hopfield"
+  std::string experiment;  ///< "one-step"
+  EnsembleSpec spec;
+  std::vector<PointColumn> points;
+  std::vector<ObservableInfo> observables;
+  /// Theory columns, computed on rank 0 when the output is written (may be empty).
+  std::function<std::vector<TheoryColumn>()> theory;
+};
+
+/// Runs `experiment` with the shared options and writes the output file. Collective.
+/// Returns kExitOk when the file is complete, kExitInterrupted when a checkpoint was left.
+int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOptions& common,
+                           const ParsedOptions& parsed, const po::options_description& options,
+                           const MpiEnvironment& mpi);
+
+/// The body of a driver's main(): initialises MPI, runs `body`, and turns exceptions into the
+/// suite's exit codes: UsageError (raised on every rank alike) -> message on rank 0, exit 2 on
+/// every rank; anything else -> message from the failing rank, MPI_Abort with exit code 1.
+int driver_main(int argc, char** argv, const std::string& program,
+                const std::function<int(const MpiEnvironment&, int, char**)>& body);
+
+}  // namespace nnsim

@@ -1,0 +1,34 @@
+#pragma once
+// MPI start-up and shut-down, and the collective checks that keep ranks from hanging.
+
+#include <mpi.h>
+
+#include <functional>
+#include <string>
+
+namespace nnsim {
+
+/// Initialises MPI (thread level FUNNELED: only the main thread calls MPI) and finalises it.
+class MpiEnvironment {
+ public:
+  MpiEnvironment(int& argc, char**& argv);
+  MpiEnvironment(const MpiEnvironment&) = delete;
+  MpiEnvironment& operator=(const MpiEnvironment&) = delete;
+  ~MpiEnvironment();
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  MPI_Comm comm() const { return MPI_COMM_WORLD; }
+
+ private:
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+/// Runs `check` on rank 0 only; if it throws, every rank throws a UsageError with its message
+/// (so a failure found by rank 0, such as an existing output file, ends all ranks together).
+void check_on_root(MPI_Comm comm, const std::function<void()>& check);
+
+/// Broadcasts a string from rank 0.
+std::string broadcast_string(MPI_Comm comm, const std::string& text);
+
+}  // namespace nnsim

@@ -1,0 +1,138 @@
+#include "ensemble/provenance.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <span>
+#include <stdexcept>
+
+#include "ensemble/accumulator.hpp"
+#include "nnsim/version.hpp"
+
+namespace nnsim {
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
+  return buffer;
+}
+
+void write_provenance(io::Group& root, const RunInfo& info, const po::options_description& options,
+                      const po::variables_map& values) {
+  root.set_attribute("program", info.program);
+  root.set_attribute("experiment", info.experiment);
+  root.set_attribute("version", std::string(kVersion));
+  root.set_attribute("git_commit", std::string(kGitCommit));
+  root.set_attribute("command_line", info.command_line);
+  root.set_attribute("parameters_json", info.parameters_json);
+  root.set_attribute("mpi_ranks", static_cast<std::int64_t>(info.mpi_ranks));
+  root.set_attribute("omp_threads", static_cast<std::int64_t>(info.omp_threads));
+  root.set_attribute("start_time", info.start_time);
+  root.set_attribute("end_time", utc_timestamp());
+  root.set_attribute("host", host_name());
+  for (const auto& option : options.options()) {
+    const std::string name = option->long_name();
+    if (name == "help" || !values.count(name) || root.has_attribute(name)) continue;
+    const auto& any = values[name].value();
+    if (const auto* s = boost::any_cast<std::string>(&any)) {
+      root.set_attribute(name, *s);
+    } else if (const auto* d = boost::any_cast<double>(&any)) {
+      root.set_attribute(name, *d);
+    } else if (const auto* i = boost::any_cast<int>(&any)) {
+      root.set_attribute(name, static_cast<std::int64_t>(*i));
+    } else if (const auto* l = boost::any_cast<long>(&any)) {
+      root.set_attribute(name, static_cast<std::int64_t>(*l));
+    } else if (const auto* u = boost::any_cast<unsigned long>(&any)) {
+      root.set_attribute(name, static_cast<std::uint64_t>(*u));
+    } else if (const auto* b = boost::any_cast<bool>(&any)) {
+      root.set_attribute(name, static_cast<std::uint8_t>(*b));
+    }
+  }
+}
+
+namespace {
+void describe(io::Object& object, const std::string& description, const std::string& units,
+              const std::string& equation = "") {
+  object.set_attribute("description", description);
+  object.set_attribute("units", units);
+  if (!equation.empty()) object.set_attribute("equation", equation);
+}
+}  // namespace
+
+void write_gridded_results(io::File& file, const EnsembleSpec& spec, const EnsembleResult& result,
+                           const std::vector<PointColumn>& points,
+                           const std::vector<ObservableInfo>& observables,
+                           const std::vector<TheoryColumn>& theory) {
+  const std::uint64_t np = spec.num_points;
+  const std::uint64_t ns = spec.samples_per_point;
+  if (observables.size() != spec.observables.size()) {
+    throw std::logic_error("write_gridded_results: observable metadata does not match the experiment");
+  }
+  auto& root = file.root();
+  auto points_group = root.require_group("points");
+  std::vector<io::Dataset> scales;
+  for (const auto& column : points) {
+    io::Dataset d = std::visit(
+        [&](const auto& v) {
+          if (v.size() != np) throw std::logic_error("point column '" + column.name + "' has the wrong length");
+          return points_group.write(column.name, v);
+        },
+        column.values);
+    describe(d, column.description, column.units);
+    d.make_scale(column.name);
+    scales.push_back(std::move(d));
+  }
+  auto attach = [&](io::Dataset& d) {
+    for (const auto& s : scales) d.attach_scale(s, 0);
+  };
+  for (std::size_t k = 0; k < observables.size(); ++k) {
+    const auto& info = observables[k];
+    std::vector<double> samples(np * ns), mean(np), stderr_of_mean(np);
+    std::vector<std::int64_t> count(np);
+    for (std::uint64_t p = 0; p < np; ++p) {
+      for (std::uint64_t s = 0; s < ns; ++s) {
+        samples[p * ns + s] = result.values[(p * ns + s) * observables.size() + k];
+      }
+      const auto summary = summarize(std::span<const double>(samples.data() + p * ns, ns));
+      mean[p] = summary.mean;
+      stderr_of_mean[p] = summary.stderr_of_mean;
+      count[p] = static_cast<std::int64_t>(summary.count);
+    }
+    auto group = root.require_group("results/" + info.name);
+    describe(group, info.description, info.units, info.equation);
+    auto d_mean = group.write("mean", mean);
+    describe(d_mean, "mean over samples of " + info.description, info.units, info.equation);
+    attach(d_mean);
+    auto d_err = group.write("stderr", stderr_of_mean);
+    describe(d_err, "standard error of the mean: sample standard deviation / sqrt(count), samples independent",
+             info.units);
+    attach(d_err);
+    auto d_count = group.write("count", count);
+    describe(d_count, "number of independent samples", "1");
+    attach(d_count);
+    auto d_samples = group.write("samples", samples, {np, ns});
+    describe(d_samples, "one value per (point, sample); sample s of point p used random streams keyed by (seed, p, s)",
+             info.units, info.equation);
+    attach(d_samples);
+  }
+  if (!theory.empty()) {
+    auto theory_group = root.require_group("theory");
+    for (const auto& t : theory) {
+      if (t.values.size() != np) throw std::logic_error("theory column '" + t.name + "' has the wrong length");
+      auto d = theory_group.write(t.name, t.values);
+      describe(d, t.description, t.units, t.equation);
+      attach(d);
+    }
+  }
+}
+
+}  // namespace nnsim

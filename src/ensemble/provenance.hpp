@@ -1,0 +1,74 @@
+#pragma once
+// Output of a gridded experiment, one layout for every driver:
+//   root attributes  program, experiment, version, git_commit, command_line, parameters_json,
+//                    every parameter by its option name, seed, mpi_ranks, omp_threads,
+//                    start_time, end_time, host, elapsed_seconds, tasks_resumed
+//   /points/<param>              one entry per point (dimension scales of the results)
+//   /results/<obs>/mean|stderr|count   per point
+//   /results/<obs>/samples       [point, sample]
+//   /theory/<name>               per point, where theory exists
+// Every dataset carries `description` and `units`, and `equation` where it implements one.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/options.hpp"
+#include "ensemble/scheduler.hpp"
+#include "io/hdf5.hpp"
+
+namespace nnsim {
+
+/// A coordinate of the points (one value per point).
+struct PointColumn {
+  std::string name;
+  std::variant<std::vector<std::int64_t>, std::vector<double>> values;
+  std::string description;
+  std::string units = "dimensionless";
+};
+
+struct ObservableInfo {
+  std::string name;
+  std::string description;
+  std::string equation;  ///< empty if none
+  std::string units = "dimensionless";
+};
+
+/// A per-point theory curve written to /theory/<name>.
+struct TheoryColumn {
+  std::string name;
+  std::vector<double> values;
+  std::string description;
+  std::string equation;
+  std::string units = "dimensionless";
+};
+
+/// Facts about a run recorded in every output file.
+struct RunInfo {
+  std::string program;
+  std::string experiment;
+  std::string command_line;
+  std::string parameters_json;
+  std::uint64_t seed = 0;
+  int mpi_ranks = 1;
+  int omp_threads = 1;
+  std::string start_time;  ///< ISO 8601, UTC
+};
+
+/// Current time as ISO 8601 UTC ("2026-11-25T15:32:37Z").
+std::string utc_timestamp();
+std::string host_name();
+
+/// Writes provenance attributes (RunInfo, version, commit, host, end time) and every option
+/// of `options` that has a value as a root attribute of its own name.
+void write_provenance(io::Group& root, const RunInfo& info, const po::options_description& options,
+                      const po::variables_map& values);
+
+/// Writes the gridded layout above into an open file.
+void write_gridded_results(io::File& file, const EnsembleSpec& spec, const EnsembleResult& result,
+                           const std::vector<PointColumn>& points,
+                           const std::vector<ObservableInfo>& observables,
+                           const std::vector<TheoryColumn>& theory);
+
+}  // namespace nnsim

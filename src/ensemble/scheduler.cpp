@@ -1,0 +1,534 @@
+#include "ensemble/scheduler.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "ensemble/mpi_env.hpp"
+#include "ensemble/stop.hpp"
+
+namespace nnsim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kTagToRoot = 7101;
+constexpr int kTagToWorker = 7102;
+
+// Message kinds. Worker -> root: results (+ optional request), a signal notice, the final
+// report. Root -> worker: task ids, "no more tasks", "stop now".
+enum Kind : std::uint64_t { kResults = 1, kSignal = 2, kFinal = 3, kAssign = 11, kNoMore = 12, kStop = 13 };
+
+struct Outcome {
+  std::uint64_t id = 0;
+  bool cancelled = false;
+  std::vector<double> values;
+};
+
+/// A byte buffer of 64-bit words and doubles (same-architecture ranks).
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(std::vector<unsigned char> bytes) : bytes_(std::move(bytes)) {}
+  void put(std::uint64_t v) { append(&v, sizeof v); }
+  void put(double v) { append(&v, sizeof v); }
+  std::uint64_t get_u64() { return take<std::uint64_t>(); }
+  double get_double() { return take<double>(); }
+  bool at_end() const { return offset_ >= bytes_.size(); }
+  const std::vector<unsigned char>& bytes() const { return bytes_; }
+
+ private:
+  void append(const void* p, std::size_t n) {
+    const auto* c = static_cast<const unsigned char*>(p);
+    bytes_.insert(bytes_.end(), c, c + n);
+  }
+  template <class T> T take() {
+    if (offset_ + sizeof(T) > bytes_.size()) throw std::runtime_error("scheduler: truncated message");
+    T v;
+    std::memcpy(&v, bytes_.data() + offset_, sizeof v);
+    offset_ += sizeof v;
+    return v;
+  }
+  std::vector<unsigned char> bytes_;
+  std::size_t offset_ = 0;
+};
+
+void send(const Buffer& b, int dest, int tag, MPI_Comm comm) {
+  MPI_Send(b.bytes().data(), static_cast<int>(b.bytes().size()), MPI_BYTE, dest, tag, comm);
+}
+
+bool try_receive(int tag, MPI_Comm comm, Buffer& out, int& source) {
+  int flag = 0;
+  MPI_Status status;
+  MPI_Iprobe(MPI_ANY_SOURCE, tag, comm, &flag, &status);
+  if (!flag) return false;
+  int count = 0;
+  MPI_Get_count(&status, MPI_BYTE, &count);
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(count));
+  MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE);
+  out = Buffer(std::move(bytes));
+  source = status.MPI_SOURCE;
+  return true;
+}
+
+void put_outcomes(Buffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables) {
+  b.put(static_cast<std::uint64_t>(outcomes.size()));
+  for (const auto& o : outcomes) {
+    b.put(o.id);
+    b.put(static_cast<std::uint64_t>(o.cancelled));
+    if (!o.cancelled) {
+      for (std::size_t k = 0; k < num_observables; ++k) b.put(o.values[k]);
+    }
+  }
+}
+
+std::vector<Outcome> get_outcomes(Buffer& b, std::size_t num_observables) {
+  std::vector<Outcome> outcomes(b.get_u64());
+  for (auto& o : outcomes) {
+    o.id = b.get_u64();
+    o.cancelled = b.get_u64() != 0;
+    if (!o.cancelled) {
+      o.values.resize(num_observables);
+      for (auto& v : o.values) v = b.get_double();
+    }
+  }
+  return outcomes;
+}
+
+/// The compute threads of one rank and the queue between them and the coordinator.
+class LocalPool {
+ public:
+  LocalPool(const EnsembleSpec& spec) : spec_(spec) {}
+
+  /// Body of each compute thread: run queued tasks until shut down.
+  void work() {
+    for (;;) {
+      Task task;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return shutdown_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        task = queue_.front();
+        queue_.pop_front();
+        ++busy_;
+      }
+      Outcome outcome = run_one(task);
+      std::lock_guard lock(mutex_);
+      finished_.push_back(std::move(outcome));
+      --busy_;
+    }
+  }
+
+  Outcome run_one(const Task& task) {
+    Outcome outcome;
+    outcome.id = task.id;
+    if (cancel_) {
+      outcome.cancelled = true;
+      return outcome;
+    }
+    try {
+      outcome.values = spec_.run(task, cancel_);
+      if (outcome.values.size() != spec_.observables.size()) {
+        throw std::logic_error("task returned " + std::to_string(outcome.values.size()) +
+                               " values for " + std::to_string(spec_.observables.size()) + " observables");
+      }
+    } catch (const Cancelled&) {
+      outcome.cancelled = true;
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex_);
+      if (error_.empty()) error_ = "task (point " + std::to_string(task.point) + ", sample " +
+                                   std::to_string(task.sample) + ") failed: " + e.what();
+      outcome.cancelled = true;
+    }
+    return outcome;
+  }
+
+  void push(const Task& task) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(task);
+    }
+    wake_.notify_one();
+  }
+  std::vector<Outcome> take_finished() {
+    std::lock_guard lock(mutex_);
+    std::vector<Outcome> out;
+    out.swap(finished_);
+    return out;
+  }
+  /// Tasks queued plus running.
+  std::size_t load() {
+    std::lock_guard lock(mutex_);
+    return queue_.size() + static_cast<std::size_t>(busy_);
+  }
+  bool idle() {
+    std::lock_guard lock(mutex_);
+    return queue_.empty() && busy_ == 0 && finished_.empty();
+  }
+  /// Cancels running tasks (cooperatively) and turns queued ones into cancelled outcomes.
+  void cancel() {
+    cancel_ = true;
+    std::lock_guard lock(mutex_);
+    for (const auto& t : queue_) finished_.push_back(Outcome{t.id, true, {}});
+    queue_.clear();
+  }
+  void shutdown() {
+    {
+      std::lock_guard lock(mutex_);
+      shutdown_ = true;
+    }
+    wake_.notify_all();
+  }
+  std::string error() {
+    std::lock_guard lock(mutex_);
+    return error_;
+  }
+  /// Runs one queued task on the calling thread (used when no compute thread exists).
+  bool run_inline() {
+    Task task;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) return false;
+      task = queue_.front();
+      queue_.pop_front();
+    }
+    Outcome outcome = run_one(task);
+    std::lock_guard lock(mutex_);
+    finished_.push_back(std::move(outcome));
+    return true;
+  }
+
+ private:
+  const EnsembleSpec& spec_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Task> queue_;
+  std::vector<Outcome> finished_;
+  int busy_ = 0;
+  bool shutdown_ = false;
+  CancelFlag cancel_{false};
+  std::string error_;
+};
+
+Task task_of(std::uint64_t id, const EnsembleSpec& spec) {
+  return Task{id, id / spec.samples_per_point, id % spec.samples_per_point};
+}
+
+/// Polling with a short back-off: responsive (well under a millisecond when busy) without
+/// spinning a core that the compute threads need.
+class Backoff {
+ public:
+  void reset() { sleep_us_ = 50; }
+  void wait() {
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
+    sleep_us_ = std::min(sleep_us_ * 2, 2000);
+  }
+
+ private:
+  int sleep_us_ = 50;
+};
+
+[[noreturn]] void abort_run(MPI_Comm comm, const std::string& message) {
+  log::error(message);
+  MPI_Abort(comm, kExitFailure);
+  std::abort();
+}
+
+/// Rank 0: owns the task list, hands out tasks, records results, decides when to stop.
+class RootCoordinator {
+ public:
+  RootCoordinator(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm, LocalPool& pool,
+                  int workers_here)
+      : spec_(spec), control_(control), comm_(comm), pool_(pool), workers_here_(workers_here) {
+    MPI_Comm_size(comm, &ranks_);
+    const std::uint64_t total = spec.num_points * spec.samples_per_point;
+    nobs_ = spec.observables.size();
+    result_.values.assign(total * nobs_, std::nan(""));
+    result_.done.assign(total, 0);
+    if (control.resume_from) {
+      const auto& c = *control.resume_from;
+      for (std::size_t i = 0; i < c.task_ids.size(); ++i) {
+        record(c.task_ids[i], std::vector<double>(c.values.begin() + static_cast<std::ptrdiff_t>(i * nobs_),
+                                                  c.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nobs_)));
+      }
+      result_.tasks_resumed = result_.tasks_done;
+    }
+    // Most expensive points first (longest-processing-time heuristic); ties in id order.
+    std::vector<std::uint64_t> order;
+    for (std::uint64_t id = 0; id < total; ++id) {
+      if (!result_.done[id]) order.push_back(id);
+    }
+    if (spec.cost) {
+      std::vector<double> cost(spec.num_points);
+      for (std::uint64_t p = 0; p < spec.num_points; ++p) cost[p] = spec.cost(p);
+      std::stable_sort(order.begin(), order.end(), [&](std::uint64_t a, std::uint64_t b) {
+        return cost[a / spec.samples_per_point] > cost[b / spec.samples_per_point];
+      });
+    }
+    pending_.assign(order.begin(), order.end());
+    worker_final_.assign(static_cast<std::size_t>(ranks_), false);
+  }
+
+  EnsembleResult run() {
+    const auto start = Clock::now();
+    auto last_checkpoint = start;
+    std::uint64_t checkpointed = result_.tasks_done;
+    Progress progress(result_.done.size(), result_.tasks_done, control_.progress);
+    int finals = 0;
+    Backoff backoff;
+    for (;;) {
+      bool events = false;
+      const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      if (!stopping_) {
+        if (const int s = stop_signal()) {
+          begin_stop(std::string("received ") + signal_name(s));
+        } else if (control_.time_limit > 0 && elapsed >= control_.time_limit) {
+          begin_stop("reached --time-limit " + log::format_duration(control_.time_limit));
+        }
+      }
+      if (const auto error = pool_.error(); !error.empty()) abort_run(comm_, error);
+      for (auto& o : pool_.take_finished()) {
+        absorb(o);
+        events = true;
+      }
+      if (!stopping_) {
+        const std::size_t target = 2 * static_cast<std::size_t>(std::max(workers_here_, 1));
+        for (std::size_t load = pool_.load(); load < target && !pending_.empty(); ++load) {
+          pool_.push(task_of(pending_.front(), spec_));
+          pending_.pop_front();
+          events = true;
+        }
+      }
+      if (workers_here_ == 0 && pool_.run_inline()) events = true;
+      Buffer message;
+      int source = 0;
+      while (try_receive(kTagToRoot, comm_, message, source)) {
+        events = true;
+        handle(message, source, finals);
+      }
+      if (control_.checkpoint_interval > 0 && !control_.checkpoint_path.empty() &&
+          result_.tasks_done > checkpointed &&
+          std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= control_.checkpoint_interval) {
+        save_checkpoint(control_.checkpoint_path, make_checkpoint(spec_, control_, result_));
+        checkpointed = result_.tasks_done;
+        last_checkpoint = Clock::now();
+      }
+      progress.update(result_.tasks_done);
+      if (finals == ranks_ - 1 && pool_.idle() && (pending_.empty() || stopping_)) break;
+      if (events) {
+        backoff.reset();
+      } else {
+        backoff.wait();
+      }
+    }
+    result_.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    result_.complete = result_.tasks_done == result_.done.size();
+    progress.finish(result_.tasks_done);
+    if (!result_.complete) {
+      if (result_.stop_reason.empty()) result_.stop_reason = stop_reason_;
+      if (!control_.checkpoint_path.empty()) {
+        save_checkpoint(control_.checkpoint_path, make_checkpoint(spec_, control_, result_));
+        result_.checkpoint_written = control_.checkpoint_path;
+      }
+    }
+    return std::move(result_);
+  }
+
+ private:
+  void record(std::uint64_t id, const std::vector<double>& values) {
+    if (result_.done[id]) return;
+    std::copy(values.begin(), values.end(), result_.values.begin() + static_cast<std::ptrdiff_t>(id * nobs_));
+    result_.done[id] = 1;
+    ++result_.tasks_done;
+  }
+  void absorb(const Outcome& o) {
+    if (!o.cancelled) record(o.id, o.values);
+  }
+
+  void begin_stop(const std::string& reason) {
+    if (stopping_) return;
+    stopping_ = true;
+    stop_reason_ = reason;
+    log::warn("stopping: " + reason + "; finishing tasks in flight and writing a checkpoint");
+    pool_.cancel();
+    Buffer stop;
+    stop.put(static_cast<std::uint64_t>(kStop));
+    for (int r = 1; r < ranks_; ++r) {
+      if (!worker_final_[static_cast<std::size_t>(r)]) send(stop, r, kTagToWorker, comm_);
+    }
+  }
+
+  void handle(Buffer& message, int source, int& finals) {
+    const auto kind = message.get_u64();
+    if (kind == kSignal) {
+      begin_stop("rank " + std::to_string(source) + " received " +
+                 signal_name(static_cast<int>(message.get_u64())));
+      return;
+    }
+    const auto want = message.get_u64();
+    for (const auto& o : get_outcomes(message, nobs_)) absorb(o);
+    if (kind == kFinal) {
+      worker_final_[static_cast<std::size_t>(source)] = true;
+      ++finals;
+      return;
+    }
+    if (want == 0 || stopping_) return;  // a stopping worker already has its kStop
+    Buffer reply;
+    if (pending_.empty()) {
+      reply.put(static_cast<std::uint64_t>(kNoMore));
+    } else {
+      reply.put(static_cast<std::uint64_t>(kAssign));
+      const auto n = std::min<std::uint64_t>(want, pending_.size());
+      reply.put(n);
+      for (std::uint64_t i = 0; i < n; ++i) {
+        reply.put(pending_.front());
+        pending_.pop_front();
+      }
+    }
+    send(reply, source, kTagToWorker, comm_);
+  }
+
+  const EnsembleSpec& spec_;
+  const RunControl& control_;
+  MPI_Comm comm_;
+  LocalPool& pool_;
+  int workers_here_;
+  int ranks_ = 1;
+  std::size_t nobs_ = 0;
+  std::deque<std::uint64_t> pending_;
+  std::vector<bool> worker_final_;
+  bool stopping_ = false;
+  std::string stop_reason_;
+  EnsembleResult result_;
+};
+
+/// Ranks other than 0: ask for tasks, run them, send results back, obey stop.
+void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& pool, int workers_here) {
+  const std::size_t nobs = spec.observables.size();
+  const std::size_t target = 2 * static_cast<std::size_t>(std::max(workers_here, 1));
+  bool request_outstanding = false;
+  bool no_more = false;
+  bool signal_sent = false;
+  Backoff backoff;
+  for (;;) {
+    bool events = false;
+    if (const auto error = pool.error(); !error.empty()) abort_run(comm, error);
+    if (!signal_sent && stop_signal()) {
+      Buffer notice;
+      notice.put(static_cast<std::uint64_t>(kSignal));
+      notice.put(static_cast<std::uint64_t>(stop_signal()));
+      send(notice, 0, kTagToRoot, comm);
+      signal_sent = true;
+    }
+    if (workers_here == 0 && pool.run_inline()) events = true;
+    auto outcomes = pool.take_finished();
+    const bool idle = pool.idle();
+    if (no_more && outcomes.empty() && idle) {
+      Buffer final_report;
+      final_report.put(static_cast<std::uint64_t>(kFinal));
+      final_report.put(std::uint64_t{0});
+      put_outcomes(final_report, {}, nobs);
+      send(final_report, 0, kTagToRoot, comm);
+      return;
+    }
+    const std::size_t load = pool.load();
+    std::uint64_t want = 0;
+    if (!no_more && !request_outstanding && load < target) want = target - load;
+    if (want > 0 || !outcomes.empty()) {
+      Buffer report;
+      report.put(static_cast<std::uint64_t>(kResults));
+      report.put(want);
+      put_outcomes(report, outcomes, nobs);
+      send(report, 0, kTagToRoot, comm);
+      if (want > 0) request_outstanding = true;
+      events = true;
+    }
+    Buffer message;
+    int source = 0;
+    while (try_receive(kTagToWorker, comm, message, source)) {
+      events = true;
+      const auto kind = message.get_u64();
+      if (kind == kAssign) {
+        request_outstanding = false;
+        const auto n = message.get_u64();
+        for (std::uint64_t i = 0; i < n; ++i) pool.push(task_of(message.get_u64(), spec));
+        if (no_more) pool.cancel();  // a stop crossed this assignment: hand the tasks back
+      } else if (kind == kNoMore) {
+        request_outstanding = false;
+        no_more = true;
+      } else if (kind == kStop) {
+        no_more = true;
+        pool.cancel();
+      }
+    }
+    if (events) {
+      backoff.reset();
+    } else {
+      backoff.wait();
+    }
+  }
+}
+
+}  // namespace
+
+Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, const EnsembleResult& result) {
+  Checkpoint c;
+  c.parameters_json = control.parameters_json;
+  c.git_commit = control.git_commit;
+  c.num_points = spec.num_points;
+  c.samples_per_point = spec.samples_per_point;
+  c.observables = spec.observables;
+  const std::size_t nobs = spec.observables.size();
+  for (std::uint64_t id = 0; id < result.done.size(); ++id) {
+    if (!result.done[id]) continue;
+    c.task_ids.push_back(id);
+    c.values.insert(c.values.end(), result.values.begin() + static_cast<std::ptrdiff_t>(id * nobs),
+                    result.values.begin() + static_cast<std::ptrdiff_t>((id + 1) * nobs));
+  }
+  return c;
+}
+
+EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm) {
+  if (spec.samples_per_point == 0 || spec.num_points == 0) throw UsageError("an experiment needs at least one task");
+  if (!spec.run) throw std::logic_error("run_ensemble: the experiment has no task function");
+  install_stop_handlers();
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  LocalPool pool(spec);
+  EnsembleResult result;
+  const int requested = std::max(control.threads, 1);
+  omp_set_dynamic(0);
+#pragma omp parallel num_threads(requested + 1)
+  {
+    const int thread = omp_get_thread_num();
+    const int workers_here = omp_get_num_threads() - 1;
+    if (thread == 0) {
+      if (rank == 0) {
+        RootCoordinator root(spec, control, comm, pool, workers_here);
+        result = root.run();
+      } else {
+        run_worker_coordinator(spec, comm, pool, workers_here);
+      }
+      pool.shutdown();
+    } else {
+      pool.work();
+    }
+  }
+  // Every rank learns whether the run completed (rank 0 decides).
+  int complete = result.complete ? 1 : 0;
+  MPI_Bcast(&complete, 1, MPI_INT, 0, comm);
+  result.complete = complete != 0;
+  result.stop_reason = broadcast_string(comm, result.stop_reason);
+  return result;
+}
+
+}  // namespace nnsim

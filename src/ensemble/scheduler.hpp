@@ -1,0 +1,73 @@
+#pragma once
+// The ensemble layer: an experiment is num_points parameter points times samples_per_point
+// independent samples; a task is one (point, sample). Tasks are spread over MPI ranks with
+// dynamic load balancing (rank 0 hands out tasks on request, most expensive first) and over
+// compute threads within a rank (an OpenMP team whose thread 0 coordinates). A task's values
+// depend only on its (point, sample) and the parameters, never on where or when it ran; rank 0
+// stores them by task id, so the merged result is identical for any rank or thread count.
+// Stop requests (signals on any rank, --time-limit) are decided on rank 0 and broadcast;
+// completed tasks go to periodic and final checkpoints.
+
+#include <mpi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ensemble/checkpoint.hpp"
+
+namespace nnsim {
+
+struct Task {
+  std::uint64_t id = 0;  ///< point * samples_per_point + sample
+  std::uint64_t point = 0;
+  std::uint64_t sample = 0;
+};
+
+/// Set when a run is stopping; long kernels may poll it and throw nnsim::Cancelled.
+using CancelFlag = std::atomic<bool>;
+
+/// What the ensemble layer needs to know of an experiment.
+struct EnsembleSpec {
+  std::uint64_t num_points = 0;
+  std::uint64_t samples_per_point = 0;
+  std::vector<std::string> observables;
+  /// Relative cost of one task at a point (for scheduling order only); may be empty.
+  std::function<double(std::uint64_t point)> cost;
+  /// Computes one task: one value per observable. Called concurrently from several threads.
+  std::function<std::vector<double>(const Task&, const CancelFlag&)> run;
+};
+
+struct RunControl {
+  int threads = 1;
+  double time_limit = 0;             ///< seconds; 0 = none
+  double checkpoint_interval = 600;  ///< seconds
+  bool progress = true;
+  std::string checkpoint_path;  ///< empty: never checkpoint
+  std::string parameters_json;  ///< stored in checkpoints, matched on resume
+  std::string git_commit;
+  const Checkpoint* resume_from = nullptr;  ///< rank 0: tasks already done
+};
+
+/// The merged result; meaningful on rank 0 only.
+struct EnsembleResult {
+  bool complete = false;
+  std::string stop_reason;             ///< why an incomplete run stopped
+  std::vector<double> values;          ///< [task][observable], NaN where not done
+  std::vector<std::uint8_t> done;      ///< [task]
+  std::uint64_t tasks_done = 0;        ///< including resumed ones
+  std::uint64_t tasks_resumed = 0;     ///< taken from the checkpoint
+  double elapsed_seconds = 0;
+  std::string checkpoint_written;      ///< path of the final checkpoint, if one was written
+};
+
+/// Runs every task not already done; collective over `comm`.
+EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm);
+
+/// A Checkpoint holding the completed tasks of `result`.
+Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control,
+                           const EnsembleResult& result);
+
+}  // namespace nnsim

@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "ensemble/checkpoint.hpp"
+
+using namespace nnsim;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path scratch() {
+  const auto dir = fs::temp_directory_path() / ("nnsim_test_checkpoint_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+Checkpoint sample_checkpoint() {
+  Checkpoint c;
+  c.parameters_json = R"({"N":"100","seed":3})";
+  c.git_commit = "abc";
+  c.num_points = 3;
+  c.samples_per_point = 4;
+  c.observables = {"a", "b"};
+  c.task_ids = {0, 5, 11};
+  c.values = {0.5, 1.5, -2.25, 3, 1e-300, 7};
+  return c;
+}
+}  // namespace
+
+TEST(Checkpoint, RoundTripKeepsEverything) {
+  const auto path = (scratch() / "rt.checkpoint.h5").string();
+  const auto c = sample_checkpoint();
+  save_checkpoint(path, c);
+  const auto d = load_checkpoint(path);
+  EXPECT_EQ(d.parameters_json, c.parameters_json);
+  EXPECT_EQ(d.git_commit, c.git_commit);
+  EXPECT_EQ(d.num_points, c.num_points);
+  EXPECT_EQ(d.samples_per_point, c.samples_per_point);
+  EXPECT_EQ(d.observables, c.observables);
+  EXPECT_EQ(d.task_ids, c.task_ids);
+  EXPECT_EQ(d.values, c.values);
+  EXPECT_NO_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}));
+  // a second save replaces the first atomically
+  auto e = c;
+  e.task_ids = {1};
+  e.values = {9, 9};
+  save_checkpoint(path, e);
+  EXPECT_EQ(load_checkpoint(path).task_ids, e.task_ids);
+}
+
+TEST(Checkpoint, MismatchedParametersAreRefusedWithBothShown) {
+  const auto c = sample_checkpoint();
+  try {
+    check_checkpoint_matches(c, "x.h5", R"({"N":"200","seed":3})", 3, 4, {"a", "b"});
+    FAIL() << "accepted other parameters";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("other parameters"), std::string::npos);
+    EXPECT_NE(m.find(R"("N":"200")"), std::string::npos);
+    EXPECT_NE(m.find(R"("N":"100")"), std::string::npos);
+  }
+  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 5, {"a", "b"}), UsageError);
+  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a"}), UsageError);
+}
+
+TEST(Checkpoint, CorruptTruncatedOrForeignFilesAreRefused) {
+  const auto dir = scratch();
+  const auto garbage = (dir / "garbage.h5").string();
+  std::ofstream(garbage) << "this is not HDF5";
+  EXPECT_THROW(load_checkpoint(garbage), UsageError);
+
+  const auto good = (dir / "good.h5").string();
+  save_checkpoint(good, sample_checkpoint());
+  const auto truncated = (dir / "truncated.h5").string();
+  fs::copy_file(good, truncated, fs::copy_options::overwrite_existing);
+  fs::resize_file(truncated, fs::file_size(truncated) / 2);
+  EXPECT_THROW(load_checkpoint(truncated), UsageError);
+
+  // a valid HDF5 file that is not a checkpoint
+  const auto foreign = (dir / "foreign.h5").string();
+  const hid_t f = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(f);
+  try {
+    load_checkpoint(foreign);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("foreign.h5"), std::string::npos);
+  }
+
+  // task ids out of range
+  auto bad = sample_checkpoint();
+  bad.task_ids = {0, 5, 12};
+  const auto out_of_range = (dir / "range.h5").string();
+  save_checkpoint(out_of_range, bad);
+  EXPECT_THROW(load_checkpoint(out_of_range), UsageError);
+}

@@ -1,0 +1,163 @@
+// Runs under mpiexec -n 1, 2 and 3 (see CMakeLists.txt).
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "ensemble/mpi_env.hpp"
+#include "ensemble/scheduler.hpp"
+#include "ensemble/stop.hpp"
+
+using namespace nnsim;
+
+namespace {
+
+int rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+int size() {
+  int s = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &s);
+  return s;
+}
+
+std::atomic<std::uint64_t> g_calls{0};
+
+/// A task's values: its own coordinates and a number from its random stream, so any mix-up of
+/// tasks, or a dependence on where a task ran, shows.
+EnsembleSpec make_spec(std::uint64_t points, std::uint64_t samples, int sleep_us = 0) {
+  EnsembleSpec spec;
+  spec.num_points = points;
+  spec.samples_per_point = samples;
+  spec.observables = {"point", "sample", "random"};
+  spec.cost = [](std::uint64_t p) { return static_cast<double>((p * 7919) % 13); };  // scrambled order
+  spec.run = [sleep_us](const Task& t, const CancelFlag&) {
+    ++g_calls;
+    if (sleep_us) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+    auto rng = make_stream(11, t.point, t.sample, 0);
+    return std::vector<double>{static_cast<double>(t.point), static_cast<double>(t.sample), rng.uniform()};
+  };
+  return spec;
+}
+
+void expect_all_tasks_correct(const EnsembleSpec& spec, const EnsembleResult& r) {
+  ASSERT_EQ(r.done.size(), spec.num_points * spec.samples_per_point);
+  for (std::uint64_t id = 0; id < r.done.size(); ++id) {
+    ASSERT_TRUE(r.done[id]) << "task " << id;
+    const std::uint64_t p = id / spec.samples_per_point, s = id % spec.samples_per_point;
+    EXPECT_EQ(r.values[id * 3 + 0], static_cast<double>(p));
+    EXPECT_EQ(r.values[id * 3 + 1], static_cast<double>(s));
+    auto rng = make_stream(11, p, s, 0);
+    EXPECT_EQ(r.values[id * 3 + 2], rng.uniform());
+  }
+}
+
+std::string scratch_file(const std::string& name) {
+  // same path on every rank: rank 0's pid
+  long pid = rank() == 0 ? static_cast<long>(::getpid()) : 0;
+  MPI_Bcast(&pid, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+  const auto dir = std::filesystem::temp_directory_path() / ("nnsim_test_scheduler_" + std::to_string(pid));
+  if (rank() == 0) std::filesystem::create_directories(dir);
+  MPI_Barrier(MPI_COMM_WORLD);
+  return (dir / name).string();
+}
+
+}  // namespace
+
+// Every task runs exactly once over all ranks and threads, and rank 0 holds every result.
+class SchedulerThreads : public ::testing::TestWithParam<int> {};
+
+TEST_P(SchedulerThreads, EveryTaskExactlyOnce) {
+  const auto spec = make_spec(9, 23);
+  RunControl control;
+  control.threads = GetParam();
+  control.progress = false;
+  g_calls = 0;
+  const auto result = run_ensemble(spec, control, MPI_COMM_WORLD);
+  std::uint64_t calls = g_calls, total_calls = 0;
+  MPI_Allreduce(&calls, &total_calls, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  EXPECT_EQ(total_calls, spec.num_points * spec.samples_per_point);
+  EXPECT_TRUE(result.complete);
+  if (rank() == 0) {
+    EXPECT_EQ(result.tasks_done, spec.num_points * spec.samples_per_point);
+    expect_all_tasks_correct(spec, result);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, SchedulerThreads, ::testing::Values(1, 2, 3));
+
+TEST(Scheduler, TimeLimitLeavesCheckpointAndResumeCompletesIdentically) {
+  const auto spec = make_spec(4, 50, /*sleep_us=*/2000);  // 200 tasks of 2 ms
+  const auto checkpoint = scratch_file("limit.checkpoint.h5");
+  RunControl control;
+  control.threads = 1;
+  control.progress = false;
+  control.time_limit = 0.05;
+  control.checkpoint_path = checkpoint;
+  control.parameters_json = "{}";
+  const auto first = run_ensemble(spec, control, MPI_COMM_WORLD);
+  EXPECT_FALSE(first.complete);
+  Checkpoint loaded;
+  if (rank() == 0) {
+    EXPECT_EQ(first.checkpoint_written, checkpoint);
+    EXPECT_GT(first.tasks_done, 0u);
+    EXPECT_LT(first.tasks_done, 200u);
+    loaded = load_checkpoint(checkpoint);
+    EXPECT_EQ(loaded.task_ids.size(), first.tasks_done);
+  }
+  RunControl again = control;
+  again.time_limit = 0;
+  again.resume_from = rank() == 0 ? &loaded : nullptr;
+  g_calls = 0;
+  const auto second = run_ensemble(spec, again, MPI_COMM_WORLD);
+  EXPECT_TRUE(second.complete);
+  std::uint64_t calls = g_calls, total_calls = 0;
+  MPI_Allreduce(&calls, &total_calls, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  if (rank() == 0) {
+    EXPECT_EQ(second.tasks_resumed, first.tasks_done);
+    EXPECT_EQ(total_calls, 200u - first.tasks_done) << "resumed tasks must not run again";
+    expect_all_tasks_correct(spec, second);
+  }
+}
+
+// A signal delivered to one rank only (here the last) stops every rank; decided on rank 0.
+TEST(Scheduler, SignalOnAnyRankStopsAllRanks) {
+  const int signalling_rank = size() - 1;
+  EnsembleSpec spec = make_spec(3, 200, 1000);
+  auto base = spec.run;
+  spec.run = [base, signalling_rank](const Task& t, const CancelFlag& cancel) {
+    static std::atomic<int> seen{0};
+    if (rank() == signalling_rank && ++seen == 5) std::raise(SIGUSR1);
+    return base(t, cancel);
+  };
+  RunControl control;
+  control.threads = 2;
+  control.progress = false;
+  control.checkpoint_path = scratch_file("signal.checkpoint.h5");
+  install_stop_handlers();
+  const auto result = run_ensemble(spec, control, MPI_COMM_WORLD);
+  reset_stop_signal();
+  EXPECT_FALSE(result.complete);
+  EXPECT_NE(result.stop_reason.find("SIGUSR1"), std::string::npos) << result.stop_reason;
+  if (rank() == 0) {
+    const auto c = load_checkpoint(control.checkpoint_path);
+    EXPECT_EQ(c.task_ids.size(), result.tasks_done);
+    EXPECT_LT(result.tasks_done, 600u);
+  }
+}
+
+TEST(Scheduler, EmptyExperimentIsAUsageErrorOnEveryRank) {
+  EnsembleSpec spec = make_spec(1, 1);
+  spec.samples_per_point = 0;
+  RunControl control;
+  EXPECT_THROW(run_ensemble(spec, control, MPI_COMM_WORLD), UsageError);
+}
