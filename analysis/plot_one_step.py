@@ -111,7 +111,12 @@ def plot(path, output, linear):
         sys.stderr.write("warning: %s: experiment is '%s', not 'one-step'\n" % (path, experiment))
 
     N = np.asarray(points["N"])
-    alpha = np.asarray(points["alpha"], dtype=float)
+    # The simulation stores p = round(alpha N) patterns: plot against the realised load p/N,
+    # where the theory is evaluated too (it differs from the requested alpha at small N).
+    if "p" in points:
+        alpha = np.asarray(points["p"], dtype=float) / np.asarray(N, dtype=float)
+    else:
+        alpha = np.asarray(points["alpha"], dtype=float)
     mean, stderr = obs["mean"], obs["stderr"]
     log = not linear
 

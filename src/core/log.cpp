@@ -53,38 +53,43 @@ std::string format_duration(double seconds) {
 
 namespace nnsim {
 
-Progress::Progress(std::uint64_t total, std::uint64_t already_done, bool enabled)
-    : total_(total), already_done_(already_done), enabled_(enabled) {}
+Progress::Progress(std::uint64_t total, std::uint64_t already_done, double total_work, double work_already_done,
+                   bool enabled)
+    : total_(total),
+      already_done_(already_done),
+      total_work_(total_work),
+      work_already_done_(work_already_done),
+      enabled_(enabled) {}
 
-std::string Progress::line(std::uint64_t done) const {
+std::string Progress::line(std::uint64_t done, double work_done) const {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double new_done = static_cast<double>(done - std::min(done, already_done_));
   const double rate = elapsed > 0 ? new_done / elapsed : 0.0;
-  const double remaining = static_cast<double>(total_ - std::min(total_, done));
-  const double eta = rate > 0 ? remaining / rate : -1.0;
+  const double new_work = work_done - work_already_done_;
+  const double work_rate = elapsed > 0 ? new_work / elapsed : 0.0;
+  const double eta = work_rate > 0 ? std::max(total_work_ - work_done, 0.0) / work_rate : -1.0;
   char buffer[256];
   std::snprintf(buffer, sizeof buffer,
-                "progress: %llu/%llu tasks (%.1f%%), %.3g tasks/s, elapsed %s, ETA %s",
+                "progress: %llu/%llu tasks, %.1f%% of the work, %.3g tasks/s, elapsed %s, ETA %s",
                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
-                total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0,
-                rate, log::format_duration(elapsed).c_str(),
+                total_work_ > 0 ? 100.0 * work_done / total_work_ : 100.0, rate, log::format_duration(elapsed).c_str(),
                 done >= total_ ? "0s" : log::format_duration(eta).c_str());
   return buffer;
 }
 
-void Progress::update(std::uint64_t done) {
+void Progress::update(std::uint64_t done, double work_done) {
   if (!enabled_) return;
   const auto now = Clock::now();
   if (now < next_) return;
-  log::info(line(done));
+  log::info(line(done, work_done));
   printed_ = true;
   interval_ = std::min(2 * interval_, 60.0);
   next_ = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_));
 }
 
-void Progress::finish(std::uint64_t done) {
+void Progress::finish(std::uint64_t done, double work_done) {
   if (!enabled_) return;
-  if (printed_ || Clock::now() >= start_ + std::chrono::seconds(2)) log::info(line(done));
+  if (printed_ || Clock::now() >= start_ + std::chrono::seconds(2)) log::info(line(done, work_done));
 }
 
 }  // namespace nnsim

@@ -25,20 +25,25 @@ std::string format_duration(double seconds);
 namespace nnsim {
 
 /// Progress of a run of `total` tasks, `already_done` of them before this run started (resume).
+/// Tasks may differ in cost: `total_work` and the `work` passed to update() are in the same
+/// (arbitrary) cost units, and the ETA is extrapolated from work, not from task counts.
 /// update() prints at most on an adaptive schedule: after 2 s, then at intervals doubling up
 /// to 60 s, so short runs stay quiet and long runs report regularly.
 class Progress {
  public:
-  Progress(std::uint64_t total, std::uint64_t already_done, bool enabled);
-  void update(std::uint64_t done);
+  Progress(std::uint64_t total, std::uint64_t already_done, double total_work, double work_already_done,
+           bool enabled);
+  void update(std::uint64_t done, double work_done);
   /// Prints the final line (if anything was printed before or the run took over 2 s).
-  void finish(std::uint64_t done);
-  std::string line(std::uint64_t done) const;
+  void finish(std::uint64_t done, double work_done);
+  std::string line(std::uint64_t done, double work_done) const;
 
  private:
   using Clock = std::chrono::steady_clock;
   std::uint64_t total_;
   std::uint64_t already_done_;
+  double total_work_;
+  double work_already_done_;
   bool enabled_;
   bool printed_ = false;
   Clock::time_point start_ = Clock::now();

@@ -267,12 +267,17 @@ class RootCoordinator {
     for (std::uint64_t id = 0; id < total; ++id) {
       if (!result_.done[id]) order.push_back(id);
     }
+    cost_.assign(spec.num_points, 1.0);
     if (spec.cost) {
-      std::vector<double> cost(spec.num_points);
-      for (std::uint64_t p = 0; p < spec.num_points; ++p) cost[p] = spec.cost(p);
+      for (std::uint64_t p = 0; p < spec.num_points; ++p) cost_[p] = std::max(spec.cost(p), 0.0);
       std::stable_sort(order.begin(), order.end(), [&](std::uint64_t a, std::uint64_t b) {
-        return cost[a / spec.samples_per_point] > cost[b / spec.samples_per_point];
+        return cost_[a / spec.samples_per_point] > cost_[b / spec.samples_per_point];
       });
+    }
+    for (std::uint64_t id = 0; id < total; ++id) {
+      const double c = cost_[id / spec.samples_per_point];
+      total_work_ += c;
+      if (result_.done[id]) work_done_ += c;
     }
     pending_.assign(order.begin(), order.end());
     worker_final_.assign(static_cast<std::size_t>(ranks_), false);
@@ -282,7 +287,7 @@ class RootCoordinator {
     const auto start = Clock::now();
     auto last_checkpoint = start;
     std::uint64_t checkpointed = result_.tasks_done;
-    Progress progress(result_.done.size(), result_.tasks_done, control_.progress);
+    Progress progress(result_.done.size(), result_.tasks_done, total_work_, work_done_, control_.progress);
     int finals = 0;
     Backoff backoff;
     for (;;) {
@@ -322,7 +327,7 @@ class RootCoordinator {
         checkpointed = result_.tasks_done;
         last_checkpoint = Clock::now();
       }
-      progress.update(result_.tasks_done);
+      progress.update(result_.tasks_done, work_done_);
       if (finals == ranks_ - 1 && pool_.idle() && (pending_.empty() || stopping_)) break;
       if (events) {
         backoff.reset();
@@ -332,7 +337,7 @@ class RootCoordinator {
     }
     result_.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     result_.complete = result_.tasks_done == result_.done.size();
-    progress.finish(result_.tasks_done);
+    progress.finish(result_.tasks_done, work_done_);
     if (!result_.complete) {
       if (result_.stop_reason.empty()) result_.stop_reason = stop_reason_;
       if (!control_.checkpoint_path.empty()) {
@@ -349,6 +354,7 @@ class RootCoordinator {
     std::copy(values.begin(), values.end(), result_.values.begin() + static_cast<std::ptrdiff_t>(id * nobs_));
     result_.done[id] = 1;
     ++result_.tasks_done;
+    if (!cost_.empty()) work_done_ += cost_[id / spec_.samples_per_point];
   }
   void absorb(const Outcome& o) {
     if (!o.cancelled) record(o.id, o.values);
@@ -405,6 +411,9 @@ class RootCoordinator {
   int ranks_ = 1;
   std::size_t nobs_ = 0;
   std::deque<std::uint64_t> pending_;
+  std::vector<double> cost_;  // per point
+  double total_work_ = 0;
+  double work_done_ = 0;
   std::vector<bool> worker_final_;
   bool stopping_ = false;
   std::string stop_reason_;
