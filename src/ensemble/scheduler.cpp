@@ -48,8 +48,9 @@ class Buffer {
 
  private:
   void append(const void* p, std::size_t n) {
-    const auto* c = static_cast<const unsigned char*>(p);
-    bytes_.insert(bytes_.end(), c, c + n);
+    const std::size_t old = bytes_.size();
+    bytes_.resize(old + n);
+    std::memcpy(bytes_.data() + old, p, n);
   }
   template <class T> T take() {
     if (offset_ + sizeof(T) > bytes_.size()) throw std::runtime_error("scheduler: truncated message");
