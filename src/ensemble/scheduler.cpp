@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -516,23 +517,32 @@ EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control,
   LocalPool pool(spec);
   EnsembleResult result;
   const int requested = std::max(control.threads, 1);
+  std::exception_ptr coordinator_error;
   omp_set_dynamic(0);
 #pragma omp parallel num_threads(requested + 1)
   {
     const int thread = omp_get_thread_num();
     const int workers_here = omp_get_num_threads() - 1;
     if (thread == 0) {
-      if (rank == 0) {
-        RootCoordinator root(spec, control, comm, pool, workers_here);
-        result = root.run();
-      } else {
-        run_worker_coordinator(spec, comm, pool, workers_here);
+      // An exception must not escape the parallel region (std::terminate); it is rethrown
+      // below, after the compute threads have been released.
+      try {
+        if (rank == 0) {
+          RootCoordinator root(spec, control, comm, pool, workers_here);
+          result = root.run();
+        } else {
+          run_worker_coordinator(spec, comm, pool, workers_here);
+        }
+      } catch (...) {
+        coordinator_error = std::current_exception();
+        pool.cancel();
       }
       pool.shutdown();
     } else {
       pool.work();
     }
   }
+  if (coordinator_error) std::rethrow_exception(coordinator_error);
   // Every rank learns whether the run completed (rank 0 decides).
   int complete = result.complete ? 1 : 0;
   MPI_Bcast(&complete, 1, MPI_INT, 0, comm);
