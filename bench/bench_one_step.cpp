@@ -140,10 +140,16 @@ std::string alpha_label(double alpha) {
   return s;
 }
 
-// Iteration sizing: Google Benchmark repeats a case until it has run for MinTime. One iteration of
-// the dense baseline at N = 4000 takes about a second, so MinTime alone bounds it to a single timed
-// iteration; the whole binary stays within about three minutes on one core.
-constexpr double kMinTime = 0.5;
+// Iteration sizing: Google Benchmark repeats a case until it has run for kMinTime of CPU time
+// (one iteration if a single one takes longer, e.g. the dense baseline at N = 4000), and every case
+// is repeated kRepetitions times; the console shows mean, median, stddev and cv of the repetitions.
+// The whole binary runs in about two minutes on one core of the machine in docs/performance.md.
+constexpr double kMinTime = 1.0;
+constexpr int kRepetitions = 3;
+
+benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b) {
+  return b->Unit(benchmark::kMillisecond)->MinTime(kMinTime)->Repetitions(kRepetitions)->DisplayAggregatesOnly(true);
+}
 
 void register_benchmarks() {
   const std::vector<std::size_t> sizes = {500, 1000, 2000, 4000};
@@ -155,21 +161,15 @@ void register_benchmarks() {
       for (const auto alpha : alphas) {
         const std::string name =
             std::string("OneStep/") + label + "/N:" + std::to_string(n) + "/alpha:" + alpha_label(alpha);
-        benchmark::RegisterBenchmark(name.c_str(), bm_count, method, n, alpha, std::size_t{0})
-            ->Unit(benchmark::kMillisecond)
-            ->MinTime(kMinTime);
+        configure(benchmark::RegisterBenchmark(name.c_str(), bm_count, method, n, alpha, std::size_t{0}));
       }
     }
   }
-  benchmark::RegisterBenchmark("OneStep/pattern_generation/N:4000/alpha:0.3", bm_pattern_generation,
-                               std::size_t{4000}, 0.3)
-      ->Unit(benchmark::kMillisecond)
-      ->MinTime(kMinTime);
+  configure(benchmark::RegisterBenchmark("OneStep/pattern_generation/N:4000/alpha:0.3", bm_pattern_generation,
+                                         std::size_t{4000}, 0.3));
   for (const auto& [label, method] : methods) {
     const std::string name = std::string("OneStep/subset/") + label + "/N:4000/alpha:0.3/K:100";
-    benchmark::RegisterBenchmark(name.c_str(), bm_count, method, std::size_t{4000}, 0.3, std::size_t{100})
-        ->Unit(benchmark::kMillisecond)
-        ->MinTime(kMinTime);
+    configure(benchmark::RegisterBenchmark(name.c_str(), bm_count, method, std::size_t{4000}, 0.3, std::size_t{100}));
   }
 }
 

@@ -460,7 +460,10 @@ Dataset Group::write(const std::string& name, const std::vector<T>& data,
   }
   if (overflow || product != data.size()) {
     std::string shape;
-    for (const hsize_t d : dims) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+    for (const hsize_t d : dims) {
+      if (!shape.empty()) shape += 'x';
+      shape += std::to_string(d);
+    }
     throw IoError("cannot write dataset " + at + ": shape " + shape + " does not hold " +
                   std::to_string(data.size()) + " elements");
   }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace nnsim::io {
@@ -116,6 +118,15 @@ class File {
   /// Creates a new file; fails if `path` exists unless `truncate` is true.
   static File create(const std::string& path, bool truncate = false);
   static File open_read_only(const std::string& path);
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept = default;
+  /// Closes the file; errors here are swallowed, so call close() to see a failed flush.
+  ~File() {
+    try {
+      close();
+    } catch (...) {
+    }
+  }
   Group& root() { return root_; }
   const Group& root() const { return root_; }
   const std::string& path() const { return path_; }

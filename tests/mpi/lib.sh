@@ -1,0 +1,108 @@
+# Shared helpers for the driver-level MPI tests in this folder (sourced by each *.sh test,
+# not a test itself). The caller sets DRIVER (path of nnsim-hopfield) and SRC (source dir)
+# and calls setup_workdir NAME first.
+#
+# Running a test by hand (ctest normally provides the Open MPI environment, see NNSIM_MPI_ENV):
+#   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 \
+#     bash tests/mpi/rank_invariance.sh build/apps/nnsim-hopfield .
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+note() { echo "-- $*"; }
+
+require_tools() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || fail "required tool '$t' not found (h5diff/h5dump: apt install hdf5-tools)"
+  done
+}
+
+# Processes this test started in the background; killed (by pid) on exit if still alive.
+BG_PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      pkill -KILL -P "$pid" 2>/dev/null || true
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if [[ -n "${WORK:-}" && -d "$WORK" ]]; then rm -rf -- "$WORK"; fi
+}
+
+# setup_workdir NAME: a private temporary directory in $WORK (removed on exit); cd into it.
+setup_workdir() {
+  [[ -x "$DRIVER" ]] || fail "driver '$DRIVER' is not an executable file"
+  [[ -d "$SRC" ]] || fail "source dir '$SRC' does not exist"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/nnsim-$1.XXXXXX")
+  trap cleanup EXIT
+  cd "$WORK"
+}
+
+# drv LOG RANKS ARGS...: run the driver with ARGS, on RANKS ranks via mpirun (RANKS=0: directly,
+# without mpirun), stdout+stderr to LOG, under `timeout` so a hang fails. Sets RC and SECONDS_TAKEN.
+drv() {
+  local log=$1 ranks=$2
+  shift 2
+  local cmd=("$DRIVER")
+  if ((ranks > 0)); then cmd=(mpirun --oversubscribe -n "$ranks" "$DRIVER"); fi
+  local t0 t1
+  t0=$(date +%s.%N)
+  RC=0
+  timeout "${DRV_TIMEOUT:-60}" "${cmd[@]}" "$@" >"$log" 2>&1 </dev/null || RC=$?
+  t1=$(date +%s.%N)
+  SECONDS_TAKEN=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  if ((RC == 124)); then
+    cat "$log" >&2
+    fail "driver did not finish within ${DRV_TIMEOUT:-60} s (hang?): ${cmd[*]} $*"
+  fi
+  return 0
+}
+
+# expect_rc EXPECTED LOG WHAT: fail (showing LOG) unless the last drv returned EXPECTED.
+expect_rc() {
+  local expected=$1 log=$2 what=$3
+  if [[ "$RC" != "$expected" ]]; then
+    echo "---- output of: $what" >&2
+    cat "$log" >&2
+    echo "----" >&2
+    fail "$what: exit code $RC, expected $expected"
+  fi
+}
+
+# h5same A B OBJECT: OBJECT (group, recursively, or dataset) is identical in A and B: h5diff
+# without any tolerance must exit 0. On failure prints what differs.
+h5same() {
+  local a=$1 b=$2 obj=$3 rc=0
+  h5diff -q "$a" "$b" "$obj" >/dev/null 2>&1 || rc=$?
+  if ((rc != 0)); then
+    echo "---- h5diff $a $b $obj (exit $rc; 1 = differences, 2 = error):" >&2
+    h5diff -v2 "$a" "$b" "$obj" 2>&1 |
+      grep -v -E '^0 differences found$|only in obj1, 0 only in obj2$|^ *obj1 +obj2 *$|^ *-{10,} *$|^ *$' |
+      head -150 >&2 || true
+    fail "$obj differs between $(basename "$a") and $(basename "$b") (h5diff exit $rc)"
+  fi
+}
+
+# h5attr FILE NAME: print a root attribute (strings decoded) using Debian's python with h5py.
+h5attr() {
+  /usr/bin/python3 - "$1" "$2" <<'EOF'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    if sys.argv[2] not in f.attrs:
+        sys.exit(f"{sys.argv[1]}: no root attribute {sys.argv[2]!r}")
+    v = f.attrs[sys.argv[2]]
+    print(v.decode() if isinstance(v, bytes) else v)
+EOF
+}
+
+# no_temporaries DIR: no half-written '*.tmp.*' files left behind.
+no_temporaries() {
+  local left
+  left=$(find "$1" -name '*.tmp.*' -print)
+  [[ -z "$left" ]] || fail "temporary files left behind: $left"
+}
