@@ -21,8 +21,22 @@ bool wrong(Scalar n_times_field, int x) {
   return x > 0 ? n_times_field < 0 : n_times_field >= 0;
 }
 
+/// Writes x_i^mu (as +-1) for i = i0 .. i0+count-1 to `out`; i0 is a multiple of 64.
+template <class Scalar>
+void unpack_spins(const PatternSet& x, std::size_t mu, std::size_t i0, std::size_t count, Scalar* out) {
+  const std::uint64_t* words = x.pattern(mu) + i0 / 64;
+  for (std::size_t i = 0; i < count; i += 64) {
+    const std::uint64_t word = words[i / 64];
+    const std::size_t bits = std::min<std::size_t>(64, count - i);
+    for (std::size_t b = 0; b < bits; ++b) {
+      out[i + b] = static_cast<Scalar>(2 * static_cast<int>((word >> b) & 1U) - 1);
+    }
+  }
+}
+
 template <class Scalar>
 OneStepCount count_blocked(const PatternSet& x, std::size_t checked, Diagonal diagonal) {
+  static_assert(kNeuronBlock % 64 == 0, "neuron blocks must start on word boundaries");
   const std::size_t n = x.num_neurons();
   const std::size_t p = x.num_patterns();
   const auto diag_term = static_cast<Scalar>(diagonal == Diagonal::kZero ? p : 0);
@@ -42,19 +56,22 @@ OneStepCount count_blocked(const PatternSet& x, std::size_t checked, Diagonal di
     const auto o = overlaps.leftCols(static_cast<Eigen::Index>(nb));
     for (std::size_t i0 = 0; i0 < n; i0 += kNeuronBlock) {
       const std::size_t ib = std::min(kNeuronBlock, n - i0);
-      for (std::size_t mu = 0; mu < p; ++mu) {
-        Scalar* column = spins.data() + mu * kNeuronBlock;
-        for (std::size_t i = 0; i < ib; ++i) column[i] = static_cast<Scalar>(x.value(mu, i0 + i));
-      }
+      for (std::size_t mu = 0; mu < p; ++mu) unpack_spins(x, mu, i0, ib, spins.data() + mu * kNeuronBlock);
       fields.noalias() = spins.topRows(static_cast<Eigen::Index>(ib)) * o;
+      // Branch-free count (the pattern bits are random, so a branch would mispredict half the
+      // time): bit i is wrong when sgn(N b_i) != x_i with sgn(0) = +1.
+      std::uint64_t errors = 0;
       for (std::size_t c = 0; c < nb; ++c) {
+        const Scalar* field = fields.data() + c * static_cast<std::size_t>(fields.rows());
+        const Scalar* xs = spins.data() + (nu0 + c) * kNeuronBlock;
+        unsigned column_errors = 0;
         for (std::size_t i = 0; i < ib; ++i) {
-          const int xi = x.value(nu0 + c, i0 + i);
-          const Scalar field = fields(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) -
-                               diag_term * static_cast<Scalar>(xi);
-          count.errors += wrong(field, xi);
+          const Scalar n_field = field[i] - diag_term * xs[i];
+          column_errors += static_cast<unsigned>((n_field >= 0) != (xs[i] > 0));
         }
+        errors += column_errors;
       }
+      count.errors += errors;
     }
   }
   return count;
