@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the driver-level MPI tests in this folder (sourced by each *.sh test,
 # not a test itself). The caller sets DRIVER (path of nnsim-hopfield) and SRC (source dir)
 # and calls setup_workdir NAME first.
@@ -27,6 +28,9 @@ cleanup() {
   local pid
   for pid in "${BG_PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
+      # SIGTERM first: timeout passes it to mpirun, which passes it to the ranks.
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null && sleep 0.3; done
       pkill -KILL -P "$pid" 2>/dev/null || true
       kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -40,7 +44,8 @@ setup_workdir() {
   [[ -d "$SRC" ]] || fail "source dir '$SRC' does not exist"
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/nnsim-$1.XXXXXX")
   trap cleanup EXIT
-  cd "$WORK"
+  trap 'exit 143' TERM INT
+  cd "$WORK" || exit 1
 }
 
 # drv LOG RANKS ARGS...: run the driver with ARGS, on RANKS ranks via mpirun (RANKS=0: directly,
@@ -55,6 +60,7 @@ drv() {
   RC=0
   timeout "${DRV_TIMEOUT:-60}" "${cmd[@]}" "$@" >"$log" 2>&1 </dev/null || RC=$?
   t1=$(date +%s.%N)
+  # shellcheck disable=SC2034  # read by the callers
   SECONDS_TAKEN=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   if ((RC == 124)); then
     cat "$log" >&2
@@ -81,9 +87,18 @@ h5same() {
   h5diff -q "$a" "$b" "$obj" >/dev/null 2>&1 || rc=$?
   if ((rc != 0)); then
     echo "---- h5diff $a $b $obj (exit $rc; 1 = differences, 2 = error):" >&2
-    h5diff -v2 "$a" "$b" "$obj" 2>&1 |
-      grep -v -E '^0 differences found$|only in obj1, 0 only in obj2$|^ *obj1 +obj2 *$|^ *-{10,} *$|^ *$' |
-      head -150 >&2 || true
+    # Verbose listing, minus everything that is equal (objects/attributes present in both,
+    # "0 differences found" blocks): what is left names what differs or exists on one side only.
+    h5diff -v2 "$a" "$b" "$obj" 2>&1 | awk '
+      /^ +x +x /                                             { next }
+      /^(group|dataset|datatype|link) *:/                    { hdr = $0; owner = $0; shown = 0; next }
+      /^attribute *:/                                        { hdr = $0; next }
+      /^0 differences found$/                                { hdr = ""; next }
+      /only in obj1, 0 only in obj2$/                        { next }
+      /^ *obj1 +obj2 *$/ || /^group1 +group2/ || /^ *-+ *$/ || /^ *$/ { next }
+      { if (owner != "" && !shown) { print owner; shown = 1 }
+        if (hdr != "" && hdr != owner) print hdr
+        hdr = ""; print }' | head -80 >&2 || true
     fail "$obj differs between $(basename "$a") and $(basename "$b") (h5diff exit $rc)"
   fi
 }

@@ -11,6 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_tools mpirun h5diff timeout
 setup_workdir rank_invariance
 
+# shellcheck disable=SC2054  # commas belong to the values
 ARGS=(--N 300,700 --alpha 0.05:0.3:0.05 --samples 12 --seed 5 --quiet)
 
 # name ranks(0 = no mpirun) threads
