@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <sstream>
 
 #include "core/grid.hpp"
 #include "core/log.hpp"
@@ -63,8 +64,11 @@ std::vector<Point> make_points(const HopfieldOptions& o) {
     for (const auto a : alphas) {
       const auto p = static_cast<std::int64_t>(std::llround(a * static_cast<double>(n)));
       if (p < 1) {
-        throw UsageError("--alpha " + std::to_string(a) + " with --N " + std::to_string(n) +
-                         " gives p = round(alpha N) = 0 patterns; alpha must be at least 0.5/N");
+        std::ostringstream message;
+        message.precision(17);
+        message << "--alpha " << a << " with --N " << n << " gives p = round(alpha N) = 0 patterns; alpha must be at least "
+                << 0.5 / static_cast<double>(n) << " (0.5/N)";
+        throw UsageError(message.str());
       }
       points.push_back({n, a, p});
     }

@@ -16,7 +16,10 @@ Summary summarize(std::span<const double> samples) {
   for (const double x : samples) sum += x;
   const double n = static_cast<double>(samples.size());
   s.mean = sum / n;
-  if (samples.size() < 2) return s;
+  if (samples.size() < 2) {
+    s.stderr_of_mean = std::nan("");  // one sample says nothing about the spread
+    return s;
+  }
   double squares = 0;
   for (const double x : samples) squares += (x - s.mean) * (x - s.mean);
   s.stderr_of_mean = std::sqrt(squares / (n - 1) / n);

@@ -9,7 +9,7 @@ namespace nnsim {
 
 struct Summary {
   double mean = 0;
-  double stderr_of_mean = 0;  ///< sample standard deviation / sqrt(count); 0 if count < 2
+  double stderr_of_mean = 0;  ///< sample standard deviation / sqrt(count); NaN if count < 2 (undefined)
   std::uint64_t count = 0;
 };
 

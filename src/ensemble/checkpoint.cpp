@@ -68,7 +68,7 @@ Checkpoint load_checkpoint(const std::string& path) {
 void check_checkpoint_matches(const Checkpoint& c, const std::string& path,
                               const std::string& parameters_json, std::uint64_t num_points,
                               std::uint64_t samples_per_point,
-                              const std::vector<std::string>& observables) {
+                              const std::vector<std::string>& observables, const std::string& git_commit) {
   if (c.parameters_json != parameters_json) {
     throw UsageError("checkpoint '" + path + "' belongs to a run with other parameters:\n  checkpoint: " +
                      c.parameters_json + "\n  this run:   " + parameters_json +
@@ -77,6 +77,11 @@ void check_checkpoint_matches(const Checkpoint& c, const std::string& path,
   if (c.num_points != num_points || c.samples_per_point != samples_per_point ||
       c.observables != observables) {
     throw UsageError("checkpoint '" + path + "' has another task layout than this run");
+  }
+  if (c.git_commit != git_commit && c.git_commit != "unknown" && git_commit != "unknown") {
+    throw UsageError("checkpoint '" + path + "' was written by code version " + c.git_commit +
+                     ", this program is " + git_commit +
+                     "; resume with the build that wrote it, or pass --force to start afresh");
   }
 }
 

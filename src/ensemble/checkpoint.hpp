@@ -31,11 +31,12 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 /// checkpoint (corrupt, truncated, wrong format).
 Checkpoint load_checkpoint(const std::string& path);
 /// Throws UsageError unless `checkpoint` was written by a run with the same result-relevant
-/// parameters and task layout.
+/// parameters, task layout and code version (a resumed file must not mix results of two
+/// versions of the code; "unknown" versions, from builds outside git, are not compared).
 void check_checkpoint_matches(const Checkpoint& checkpoint, const std::string& path,
                               const std::string& parameters_json, std::uint64_t num_points,
                               std::uint64_t samples_per_point,
-                              const std::vector<std::string>& observables);
+                              const std::vector<std::string>& observables, const std::string& git_commit);
 
 /// The checkpoint file that belongs to an output file.
 std::string checkpoint_path_for(const std::string& output_path);

@@ -1,6 +1,7 @@
 #include "ensemble/driver.hpp"
 
 #include <omp.h>
+#include <sched.h>
 
 #include <filesystem>
 #include <iostream>
@@ -34,7 +35,7 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
       }
       resume = std::make_unique<Checkpoint>(load_checkpoint(checkpoint_path));
       check_checkpoint_matches(*resume, checkpoint_path, fingerprint, spec.num_points, spec.samples_per_point,
-                               spec.observables);
+                               spec.observables, kGitCommit);
     } else if (have_checkpoint && !common.force) {
       throw UsageError("a checkpoint of an interrupted run exists ('" + checkpoint_path +
                        "'): pass --resume to continue it, or --force to start afresh");
@@ -46,6 +47,18 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
     }
     if (have_checkpoint && !common.resume) fs::remove(checkpoint_path);  // --force: start afresh
   });
+
+  // mpirun binds each rank to one core by default when ranks <= cores; threads then share it.
+  cpu_set_t affinity;
+  CPU_ZERO(&affinity);
+  int cpus = sched_getaffinity(0, sizeof affinity, &affinity) == 0 ? CPU_COUNT(&affinity) : common.threads;
+  int fewest_cpus = cpus;
+  MPI_Allreduce(&cpus, &fewest_cpus, 1, MPI_INT, MPI_MIN, comm);
+  if (mpi.rank() == 0 && common.threads > fewest_cpus) {
+    log::warn("--threads " + std::to_string(common.threads) + " but a rank may only run on " +
+              std::to_string(fewest_cpus) + " CPU(s) (process binding); with Open MPI use --bind-to none or "
+              "--map-by slot:PE=" + std::to_string(common.threads) + ", with Slurm --cpus-per-task");
+  }
 
   if (mpi.rank() == 0) {
     log::info(experiment.program + " " + experiment.experiment + ": " + std::to_string(spec.num_points) +
@@ -101,6 +114,13 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
       log::info("wrote " + common.output + " (" + log::format_duration(result.elapsed_seconds) + ")");
     } catch (const std::exception& e) {
       error = e.what();
+      // Keep the finished work: a rerun with --resume only has to write the file.
+      try {
+        save_checkpoint(checkpoint_path, make_checkpoint(spec, control, result));
+        error += "; all results are kept in '" + checkpoint_path + "': fix the problem and rerun with --resume";
+      } catch (const std::exception& e2) {
+        error += std::string("; saving the results to a checkpoint failed too: ") + e2.what();
+      }
     }
   }
   error = broadcast_string(comm, error);

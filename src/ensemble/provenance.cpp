@@ -113,7 +113,7 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
     describe(d_mean, "mean over samples of " + info.description, info.units, info.equation);
     attach(d_mean);
     auto d_err = group.write("stderr", stderr_of_mean);
-    describe(d_err, "standard error of the mean: sample standard deviation / sqrt(count), samples independent",
+    describe(d_err, "standard error of the mean: sample standard deviation / sqrt(count), samples independent; NaN when count < 2",
              info.units);
     attach(d_err);
     auto d_count = group.write("count", count);

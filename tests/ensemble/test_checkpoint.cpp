@@ -41,7 +41,7 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
   EXPECT_EQ(d.observables, c.observables);
   EXPECT_EQ(d.task_ids, c.task_ids);
   EXPECT_EQ(d.values, c.values);
-  EXPECT_NO_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}));
+  EXPECT_NO_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}, "abc"));
   // a second save replaces the first atomically
   auto e = c;
   e.task_ids = {1};
@@ -53,7 +53,7 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
 TEST(Checkpoint, MismatchedParametersAreRefusedWithBothShown) {
   const auto c = sample_checkpoint();
   try {
-    check_checkpoint_matches(c, "x.h5", R"({"N":"200","seed":3})", 3, 4, {"a", "b"});
+    check_checkpoint_matches(c, "x.h5", R"({"N":"200","seed":3})", 3, 4, {"a", "b"}, "abc");
     FAIL() << "accepted other parameters";
   } catch (const UsageError& e) {
     const std::string m = e.what();
@@ -61,8 +61,16 @@ TEST(Checkpoint, MismatchedParametersAreRefusedWithBothShown) {
     EXPECT_NE(m.find(R"("N":"200")"), std::string::npos);
     EXPECT_NE(m.find(R"("N":"100")"), std::string::npos);
   }
-  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 5, {"a", "b"}), UsageError);
-  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a"}), UsageError);
+  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 5, {"a", "b"}, "abc"), UsageError);
+  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a"}, "abc"), UsageError);
+  // another code version must not be mixed into the same results
+  try {
+    check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a", "b"}, "def");
+    FAIL() << "accepted another code version";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("code version abc"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a", "b"}, "unknown"));
 }
 
 TEST(Checkpoint, CorruptTruncatedOrForeignFilesAreRefused) {
