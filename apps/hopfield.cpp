@@ -65,7 +65,7 @@ std::vector<Point> make_points(const HopfieldOptions& o) {
       const auto p = static_cast<std::int64_t>(std::llround(a * static_cast<double>(n)));
       if (p < 1) {
         std::ostringstream message;
-        message.precision(17);
+        message.precision(10);
         message << "--alpha " << a << " with --N " << n << " gives p = round(alpha N) = 0 patterns; alpha must be at least "
                 << 0.5 / static_cast<double>(n) << " (0.5/N)";
         throw UsageError(message.str());

@@ -63,7 +63,7 @@ template <class T>
 void require(bool ok, const std::string& option, const std::string& allowed, const T& value) {
   if (ok) return;
   std::ostringstream message;
-  message.precision(17);
+  message.precision(10);
   message << "--" << option << " must be " << allowed << ", got " << value;
   throw UsageError(message.str());
 }
