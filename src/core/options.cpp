@@ -114,29 +114,38 @@ ParsedOptions parse_options(int argc, char** argv, const po::options_description
   return parsed;
 }
 
-std::string options_json(const po::options_description& options, const po::variables_map& values,
-                         bool results_only) {
-  JsonObject json;
+std::vector<std::pair<std::string, OptionValue>> option_values(const po::options_description& options,
+                                                               const po::variables_map& values) {
+  std::vector<std::pair<std::string, OptionValue>> out;
   for (const auto& option : options.options()) {
     const std::string name = option->long_name();
     if (name == "help" || name == "config" || !values.count(name)) continue;
-    if (results_only && is_run_control_option(name)) continue;
     const auto& any = values[name].value();
     if (const auto* s = boost::any_cast<std::string>(&any)) {
-      json.add(name, *s);
+      out.emplace_back(name, *s);
     } else if (const auto* d = boost::any_cast<double>(&any)) {
-      json.add(name, *d);
+      out.emplace_back(name, *d);
     } else if (const auto* i = boost::any_cast<int>(&any)) {
-      json.add(name, *i);
+      out.emplace_back(name, static_cast<std::int64_t>(*i));
     } else if (const auto* l = boost::any_cast<long>(&any)) {
-      json.add(name, static_cast<std::int64_t>(*l));
+      out.emplace_back(name, static_cast<std::int64_t>(*l));
     } else if (const auto* u = boost::any_cast<unsigned long>(&any)) {
-      json.add(name, static_cast<std::uint64_t>(*u));
+      out.emplace_back(name, static_cast<std::uint64_t>(*u));
     } else if (const auto* b = boost::any_cast<bool>(&any)) {
-      json.add(name, *b);
+      out.emplace_back(name, *b);
     } else {
-      throw std::logic_error("options_json: option --" + name + " has a type it cannot encode");
+      throw std::logic_error("option_values: option --" + name + " has a type it cannot represent");
     }
+  }
+  return out;
+}
+
+std::string options_json(const po::options_description& options, const po::variables_map& values,
+                         bool results_only) {
+  JsonObject json;
+  for (const auto& [name, value] : option_values(options, values)) {
+    if (results_only && is_run_control_option(name)) continue;
+    std::visit([&json, &key = name](const auto& v) { json.add(key, v); }, value);
   }
   return json.str();
 }

@@ -10,6 +10,8 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/error.hpp"
@@ -48,6 +50,14 @@ struct ParsedOptions {
 /// the option (unknown option, missing or malformed value). Abbreviated options are not
 /// accepted: "--alp" is an error, not "--alpha".
 ParsedOptions parse_options(int argc, char** argv, const po::options_description& options);
+
+/// The value of one option, by type.
+using OptionValue = std::variant<std::string, double, std::int64_t, std::uint64_t, bool>;
+
+/// Every option of `options` that has a value (defaults included), in declaration order;
+/// --help and --config are left out.
+std::vector<std::pair<std::string, OptionValue>> option_values(const po::options_description& options,
+                                                               const po::variables_map& values);
 
 /// Every option of `options` that has a value, in declaration order, as one JSON object.
 /// With `results_only`, run-control options are left out (the checkpoint fingerprint).

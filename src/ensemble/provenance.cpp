@@ -39,23 +39,17 @@ void write_provenance(io::Group& root, const RunInfo& info, const po::options_de
   root.set_attribute("start_time", info.start_time);
   root.set_attribute("end_time", utc_timestamp());
   root.set_attribute("host", host_name());
-  for (const auto& option : options.options()) {
-    const std::string name = option->long_name();
-    if (name == "help" || !values.count(name) || root.has_attribute(name)) continue;
-    const auto& any = values[name].value();
-    if (const auto* s = boost::any_cast<std::string>(&any)) {
-      root.set_attribute(name, *s);
-    } else if (const auto* d = boost::any_cast<double>(&any)) {
-      root.set_attribute(name, *d);
-    } else if (const auto* i = boost::any_cast<int>(&any)) {
-      root.set_attribute(name, static_cast<std::int64_t>(*i));
-    } else if (const auto* l = boost::any_cast<long>(&any)) {
-      root.set_attribute(name, static_cast<std::int64_t>(*l));
-    } else if (const auto* u = boost::any_cast<unsigned long>(&any)) {
-      root.set_attribute(name, static_cast<std::uint64_t>(*u));
-    } else if (const auto* b = boost::any_cast<bool>(&any)) {
-      root.set_attribute(name, static_cast<std::uint8_t>(*b));
-    }
+  for (const auto& [name, value] : option_values(options, values)) {
+    if (root.has_attribute(name)) continue;  // provenance names win (seed is both)
+    std::visit(
+        [&root, &key = name](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, bool>) {
+            root.set_attribute(key, static_cast<std::uint8_t>(v));
+          } else {
+            root.set_attribute(key, v);
+          }
+        },
+        value);
   }
 }
 
