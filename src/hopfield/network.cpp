@@ -8,16 +8,87 @@
 #include <stdexcept>
 #include <string>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace nnsim::hopfield {
+namespace {
+
+/// sum over mu with bit mu of `bits` set of m[mu]; m has 64 * words entries.
+std::int64_t masked_sum(const std::uint64_t* bits, const std::int32_t* m, std::size_t words) {
+#if defined(__AVX512F__)
+  __m512i acc = _mm512_setzero_si512();
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t b = bits[w];
+    const std::int32_t* chunk = m + 64 * w;
+    for (unsigned k = 0; k < 4; ++k) {
+      const auto mask = static_cast<__mmask16>(b >> (16 * k));
+      acc = _mm512_mask_add_epi32(acc, mask, acc, _mm512_loadu_si512(chunk + 16 * k));
+    }
+  }
+  return _mm512_reduce_add_epi32(acc);
+#else
+  std::int64_t sum = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t b = bits[w];
+    const std::int32_t* chunk = m + 64 * w;
+    std::int32_t part = 0;
+    for (unsigned k = 0; k < 64; ++k) part += static_cast<std::int32_t>((b >> k) & 1U) * chunk[k];
+    sum += part;
+  }
+  return sum;
+#endif
+}
+
+/// m[mu] += bit mu set ? delta : -delta, for mu < p only (the padding stays zero).
+void masked_update(const std::uint64_t* bits, std::int32_t* m, std::size_t words, std::size_t p,
+                   std::int32_t delta) {
+#if defined(__AVX512F__)
+  const __m512i plus = _mm512_set1_epi32(delta);
+  const __m512i minus = _mm512_set1_epi32(-delta);
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t b = bits[w];
+    const std::size_t valid_bits = std::min<std::size_t>(64, p - 64 * w);
+    const std::uint64_t valid = valid_bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << valid_bits) - 1;
+    std::int32_t* chunk = m + 64 * w;
+    for (unsigned k = 0; k < 4; ++k) {
+      const auto set = static_cast<__mmask16>(b >> (16 * k));
+      const auto active = static_cast<__mmask16>(valid >> (16 * k));
+      const __m512i step = _mm512_mask_blend_epi32(set, minus, plus);
+      const __m512i old = _mm512_loadu_si512(chunk + 16 * k);
+      _mm512_storeu_si512(chunk + 16 * k, _mm512_mask_add_epi32(old, active, old, step));
+    }
+  }
+#else
+  for (std::size_t mu = 0; mu < p; ++mu) m[mu] += ((bits[mu / 64] >> (mu % 64)) & 1U) ? delta : -delta;
+#endif
+}
+
+/// Transposes a 64 x 64 bit matrix in place: bit c of a[r] moves to bit r of a[c]
+/// (the recursive block swap of Hacker's Delight, section 7-3, in LSB-first order).
+void transpose64(std::uint64_t a[64]) {
+  std::uint64_t m = 0x00000000FFFFFFFFULL;
+  for (unsigned j = 32; j != 0; j >>= 1, m ^= (m << j)) {
+    for (unsigned k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+      const std::uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
+      a[k] ^= t << j;
+      a[k | j] ^= t;
+    }
+  }
+}
+
+}  // namespace
 
 const char* to_string(WeightStorage storage) {
   return storage == WeightStorage::kMatrix ? "matrix" : "patterns";
 }
 
 std::uint64_t network_memory_bytes(std::uint64_t n, std::uint64_t p, WeightStorage storage) {
-  const std::uint64_t common = p * ((n + 63) / 64) * 8 + n + p * 4;  // packed patterns, state, overlaps
-  if (storage == WeightStorage::kMatrix) return common + n * n * 2 + n * 4 + n * ((p + 63) / 64) * 8;
-  return common + n * p;
+  // packed patterns, rows, row sums, state, overlaps
+  const std::uint64_t common = p * ((n + 63) / 64) * 8 + n * ((p + 63) / 64) * 8 + n * 4 + n + ((p + 63) / 64) * 256;
+  if (storage == WeightStorage::kMatrix) return common + n * n * 2 + n * 4;
+  return common;
 }
 
 HopfieldNetwork::HopfieldNetwork(const PatternSet& patterns, Diagonal diagonal, WeightStorage storage)
@@ -26,41 +97,49 @@ HopfieldNetwork::HopfieldNetwork(const PatternSet& patterns, Diagonal diagonal, 
       p_(patterns.num_patterns()),
       diagonal_(diagonal),
       storage_(storage),
+      row_words_((p_ + 63) / 64),
+      rows_(n_ * row_words_, 0),
+      row_sums_(n_, 0),
       state_(n_, 1),
-      overlaps_(p_, 0) {
+      overlaps_(row_words_ * 64, 0) {
   if (static_cast<double>(n_) * static_cast<double>(p_ + 1) >= 2147483647.0) {
     throw std::invalid_argument("HopfieldNetwork: N (p + 1) must stay below 2^31 for 32-bit fields");
   }
+  // Rows of neuron i across patterns, packed: the transpose of the pattern bits, done in
+  // 64 x 64 bit blocks.
+  std::uint64_t block[64];
+  for (std::size_t word = 0; word < patterns.words_per_pattern(); ++word) {
+    for (std::size_t row_word = 0; row_word < row_words_; ++row_word) {
+      for (std::size_t k = 0; k < 64; ++k) {
+        const std::size_t mu = 64 * row_word + k;
+        block[k] = mu < p_ ? patterns.pattern(mu)[word] : 0;
+      }
+      transpose64(block);
+      for (std::size_t c = 0; c < 64 && 64 * word + c < n_; ++c) rows_[(64 * word + c) * row_words_ + row_word] = block[c];
+    }
+  }
+  for (std::size_t i = 0; i < n_; ++i) {
+    std::int32_t ones = 0;
+    for (std::size_t w = 0; w < row_words_; ++w) ones += std::popcount(rows_[i * row_words_ + w]);
+    row_sums_[i] = 2 * ones - static_cast<std::int32_t>(p_);
+  }
   if (storage_ == WeightStorage::kMatrix) {
     if (p_ > 32767) throw std::invalid_argument("HopfieldNetwork: the int16 weight matrix needs p <= 32767");
-    // Rows of neuron i across patterns, packed, so that W'_ij = p - 2 popcount(r_i xor r_j).
-    const std::size_t words = (p_ + 63) / 64;
-    std::vector<std::uint64_t> rows(n_ * words, 0);
-    for (std::size_t mu = 0; mu < p_; ++mu) {
-      for (std::size_t i = 0; i < n_; ++i) {
-        if (patterns.value(mu, i) > 0) rows[i * words + mu / 64] |= std::uint64_t{1} << (mu % 64);
-      }
-    }
+    // W'_ij = p - 2 popcount(r_i xor r_j)
     weights_.assign(n_ * n_, 0);
     const auto p = static_cast<std::int32_t>(p_);
     for (std::size_t i = 0; i < n_; ++i) {
-      const std::uint64_t* ri = rows.data() + i * words;
-      for (std::size_t j = 0; j < i; ++j) {
-        const std::uint64_t* rj = rows.data() + j * words;
+      const std::uint64_t* ri = rows_.data() + i * row_words_;
+      std::int16_t* out = weights_.data() + i * n_;
+      for (std::size_t j = 0; j < n_; ++j) {  // whole rows: contiguous writes beat halving the popcounts
+        const std::uint64_t* rj = rows_.data() + j * row_words_;
         std::int32_t differing = 0;
-        for (std::size_t w = 0; w < words; ++w) differing += std::popcount(ri[w] ^ rj[w]);
-        const auto value = static_cast<std::int16_t>(p - 2 * differing);
-        weights_[i * n_ + j] = value;
-        weights_[j * n_ + i] = value;
+        for (std::size_t w = 0; w < row_words_; ++w) differing += std::popcount(ri[w] ^ rj[w]);
+        out[j] = static_cast<std::int16_t>(p - 2 * differing);
       }
-      weights_[i * n_ + i] = diagonal_ == Diagonal::kKeep ? static_cast<std::int16_t>(p) : std::int16_t{0};
+      out[i] = diagonal_ == Diagonal::kKeep ? static_cast<std::int16_t>(p) : std::int16_t{0};
     }
     fields_.assign(n_, 0);
-  } else {
-    by_neuron_.resize(n_ * p_);
-    for (std::size_t mu = 0; mu < p_; ++mu) {
-      for (std::size_t i = 0; i < n_; ++i) by_neuron_[i * p_ + mu] = static_cast<std::int8_t>(patterns.value(mu, i));
-    }
   }
   recompute_overlaps();
   recompute_fields();
@@ -90,11 +169,20 @@ void HopfieldNetwork::set_state_from_pattern(std::size_t mu, double flip_fractio
 }
 
 void HopfieldNetwork::recompute_overlaps() {
-  for (std::size_t mu = 0; mu < p_; ++mu) {
-    std::int64_t sum = 0;
-    for (std::size_t i = 0; i < n_; ++i) sum += patterns_.value(mu, i) * state_[i];
-    overlaps_[mu] = static_cast<std::int32_t>(sum);
+  // M_mu = N - 2 (number of bits where x^mu and s differ), on packed bits.
+  const std::size_t words = patterns_.words_per_pattern();
+  std::vector<std::uint64_t> packed(words, 0);
+  for (std::size_t i = 0; i < n_; ++i) {
+    if (state_[i] > 0) packed[i / 64] |= std::uint64_t{1} << (i % 64);
   }
+  for (std::size_t mu = 0; mu < p_; ++mu) {
+    const std::uint64_t* x = patterns_.pattern(mu);
+    std::int64_t differing = 0;
+    for (std::size_t w = 0; w < words; ++w) differing += std::popcount(x[w] ^ packed[w]);
+    overlaps_[mu] = static_cast<std::int32_t>(static_cast<std::int64_t>(n_) - 2 * differing);
+  }
+  overlap_total_ = 0;
+  for (std::size_t mu = 0; mu < p_; ++mu) overlap_total_ += overlaps_[mu];
 }
 
 void HopfieldNetwork::recompute_fields() {
@@ -109,28 +197,24 @@ void HopfieldNetwork::recompute_fields() {
 
 std::int64_t HopfieldNetwork::field(std::size_t i) const {
   if (storage_ == WeightStorage::kMatrix) return fields_[i];
-  const std::int8_t* x = by_neuron_.data() + i * p_;
-  const std::int32_t* m = overlaps_.data();
-  std::int32_t sum = 0;
-  for (std::size_t mu = 0; mu < p_; ++mu) sum += x[mu] * m[mu];
-  // sum_mu x_i^mu M_mu includes the j = i term p s_i, which (2.26) removes.
-  if (diagonal_ == Diagonal::kZero) sum -= static_cast<std::int32_t>(p_) * state_[i];
-  return sum;
+  // sum_mu x_i^mu M_mu = 2 sum_{x_i^mu = +1} M_mu - sum_mu M_mu; it includes the j = i term
+  // p s_i, which (2.26) removes.
+  std::int64_t h = 2 * masked_sum(rows_.data() + i * row_words_, overlaps_.data(), row_words_) - overlap_total_;
+  if (diagonal_ == Diagonal::kZero) h -= static_cast<std::int64_t>(p_) * state_[i];
+  return h;
 }
 
 void HopfieldNetwork::flip(std::size_t i) {
   const std::int8_t now = static_cast<std::int8_t>(-state_[i]);
   state_[i] = now;
   const std::int32_t twice = 2 * now;
+  // M_mu += 2 s_i x_i^mu
+  masked_update(rows_.data() + i * row_words_, overlaps_.data(), row_words_, p_, twice);
+  overlap_total_ += static_cast<std::int64_t>(twice) * row_sums_[i];
   if (storage_ == WeightStorage::kMatrix) {
     const std::int16_t* row = weights_.data() + i * n_;  // W' is symmetric: row i = column i
     std::int32_t* h = fields_.data();
     for (std::size_t j = 0; j < n_; ++j) h[j] += twice * row[j];
-    for (std::size_t mu = 0; mu < p_; ++mu) overlaps_[mu] += twice * patterns_.value(mu, i);
-  } else {
-    const std::int8_t* x = by_neuron_.data() + i * p_;
-    std::int32_t* m = overlaps_.data();
-    for (std::size_t mu = 0; mu < p_; ++mu) m[mu] += twice * x[mu];
   }
 }
 
@@ -166,8 +250,8 @@ bool HopfieldNetwork::is_fixed_point() const {
 }
 
 std::uint64_t HopfieldNetwork::memory_bytes() const {
-  return patterns_.words_per_pattern() * p_ * 8 + by_neuron_.size() + weights_.size() * 2 + state_.size() +
-         overlaps_.size() * 4 + fields_.size() * 4;
+  return patterns_.words_per_pattern() * p_ * 8 + rows_.size() * 8 + row_sums_.size() * 4 + weights_.size() * 2 +
+         state_.size() + overlaps_.size() * 4 + fields_.size() * 4;
 }
 
 }  // namespace nnsim::hopfield

@@ -9,8 +9,10 @@
 // Two ways to store the weights (WeightStorage):
 //  - kPatterns: weights are never formed. The network keeps the pattern overlaps
 //    M_mu = sum_j x_j^mu s_j (p integers) up to date on every flip (cost p) and computes a
-//    field on demand as h_i = sum_mu x_i^mu M_mu - [p s_i for (2.26)] (cost p). Memory: the
-//    patterns as N x p int8 (plus bits). Fastest when few sweeps are needed.
+//    field on demand as h_i = sum_mu x_i^mu M_mu - [p s_i for (2.26)] (cost p), written as
+//    2 sum_{mu: x_i^mu = +1} M_mu - sum_mu M_mu: a masked sum over the bits of neuron i's row
+//    (AVX-512 masked adds where the CPU has them). Memory: the patterns twice as bits, N p / 4
+//    bytes. Fastest when few sweeps are needed.
 //  - kMatrix: the integer matrix W' (int16, N^2 x 2 bytes) built once by popcounts, and all N
 //    fields kept up to date on every flip (cost N); an update that does not flip costs O(1).
 //    Pays off for long stochastic runs, if N^2 x 2 bytes fit the memory budget.
@@ -85,11 +87,14 @@ class HopfieldNetwork {
   std::size_t p_;
   Diagonal diagonal_;
   WeightStorage storage_;
-  std::vector<std::int8_t> by_neuron_;   // x_i^mu at [i * p + mu] (kPatterns)
-  std::vector<std::int16_t> weights_;    // W'_ij at [i * n + j] (kMatrix)
+  std::size_t row_words_;                  // 64-bit words per row, ceil(p / 64)
+  std::vector<std::uint64_t> rows_;        // bit mu of row i = [x_i^mu = +1]
+  std::vector<std::int32_t> row_sums_;     // sum_mu x_i^mu
+  std::vector<std::int16_t> weights_;      // W'_ij at [i * n + j] (kMatrix)
   std::vector<std::int8_t> state_;
-  std::vector<std::int32_t> overlaps_;   // M_mu
-  std::vector<std::int32_t> fields_;     // h_i (kMatrix)
+  std::vector<std::int32_t> overlaps_;     // M_mu, padded with zeros to row_words_ * 64
+  std::int64_t overlap_total_ = 0;         // sum_mu M_mu
+  std::vector<std::int32_t> fields_;       // h_i (kMatrix)
 };
 
 }  // namespace nnsim::hopfield
