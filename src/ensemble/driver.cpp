@@ -105,8 +105,10 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
         write_provenance(file.root(), info, options, parsed.values);
         file.root().set_attribute("elapsed_seconds", result.elapsed_seconds);
         file.root().set_attribute("tasks_resumed", result.tasks_resumed);
+        for (const auto& [name, value] : experiment.attributes) file.root().set_attribute(name, value);
         write_gridded_results(file, spec, result, experiment.points, experiment.observables,
                               experiment.theory ? experiment.theory() : std::vector<TheoryColumn>{});
+        if (experiment.curves) write_theory_curves(file, experiment.curves());
         file.close();
       }
       output->commit();
@@ -124,6 +126,51 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
     }
   }
   error = broadcast_string(comm, error);
+  if (!error.empty()) {
+    if (mpi.rank() == 0) log::error("writing '" + common.output + "' failed: " + error);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int write_theory_only(const std::string& program, const std::string& experiment,
+                      const std::function<std::vector<TheoryCurve>()>& curves, const CommonOptions& common,
+                      const ParsedOptions& parsed, const po::options_description& options,
+                      const MpiEnvironment& mpi) {
+  const std::string start_time = utc_timestamp();
+  std::unique_ptr<io::AtomicOutput> output;
+  check_on_root(mpi.comm(), [&] {
+    try {
+      output = std::make_unique<io::AtomicOutput>(common.output, common.force);
+    } catch (const io::IoError& e) {
+      throw UsageError(std::string("--output: ") + e.what());
+    }
+  });
+  std::string error;
+  if (mpi.rank() == 0) {
+    try {
+      {
+        auto file = io::File::create(output->temporary_path(), /*truncate=*/true);
+        RunInfo info;
+        info.program = program;
+        info.experiment = experiment;
+        info.command_line = parsed.command_line;
+        info.parameters_json = options_json(options, parsed.values, /*results_only=*/false);
+        info.seed = common.seed;
+        info.mpi_ranks = mpi.size();
+        info.omp_threads = common.threads;
+        info.start_time = start_time;
+        write_provenance(file.root(), info, options, parsed.values);
+        write_theory_curves(file, curves());
+        file.close();
+      }
+      output->commit();
+      log::info("wrote " + common.output);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  error = broadcast_string(mpi.comm(), error);
   if (!error.empty()) {
     if (mpi.rank() == 0) log::error("writing '" + common.output + "' failed: " + error);
     return kExitFailure;

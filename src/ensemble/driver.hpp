@@ -23,7 +23,18 @@ struct GriddedExperiment {
   std::vector<ObservableInfo> observables;
   /// Theory columns, computed on rank 0 when the output is written (may be empty).
   std::function<std::vector<TheoryColumn>()> theory;
+  /// Theory curves on axes of their own, computed on rank 0 at write time (may be empty).
+  std::function<std::vector<TheoryCurve>()> curves;
+  /// Extra root attributes (name, value) describing the run, e.g. the update rule.
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
+
+/// Writes a file with provenance and theory curves only (no simulation); rank 0 writes,
+/// with the same output rules (temporary name, --force) as a gridded run. Collective.
+int write_theory_only(const std::string& program, const std::string& experiment,
+                      const std::function<std::vector<TheoryCurve>()>& curves, const CommonOptions& common,
+                      const ParsedOptions& parsed, const po::options_description& options,
+                      const MpiEnvironment& mpi);
 
 /// Runs `experiment` with the shared options and writes the output file. Collective.
 /// Returns kExitOk when the file is complete, kExitInterrupted when a checkpoint was left.

@@ -129,4 +129,18 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
   }
 }
 
+void write_theory_curves(io::File& file, const std::vector<TheoryCurve>& curves) {
+  if (curves.empty()) return;
+  auto group = file.root().require_group("theory");
+  for (const auto& c : curves) {
+    if (c.x.size() != c.y.size()) throw std::logic_error("theory curve '" + c.name + "': x and y differ in length");
+    auto axis = group.write(c.name + "_" + c.x_name, c.x);
+    describe(axis, c.x_description, c.x_units);
+    axis.make_scale(c.x_name);
+    auto values = group.write(c.name, c.y);
+    describe(values, c.description, c.units, c.equation);
+    values.attach_scale(axis, 0);
+  }
+}
+
 }  // namespace nnsim

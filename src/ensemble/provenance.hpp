@@ -44,6 +44,23 @@ struct TheoryColumn {
   std::string units = "dimensionless";
 };
 
+/// A theory curve on its own axis, written to /theory/<name> with the axis /theory/<name>_<x_name>
+/// attached as its dimension scale (for example the retrieval boundary T_c(alpha)).
+struct TheoryCurve {
+  std::string name;
+  std::string x_name;
+  std::vector<double> x;
+  std::vector<double> y;
+  std::string description;
+  std::string equation;
+  std::string x_description;
+  std::string units = "dimensionless";
+  std::string x_units = "dimensionless";
+};
+
+/// Writes TheoryCurves under /theory.
+void write_theory_curves(io::File& file, const std::vector<TheoryCurve>& curves);
+
 /// Facts about a run recorded in every output file.
 struct RunInfo {
   std::string program;
