@@ -53,5 +53,29 @@ for layout in "${LAYOUTS[@]}"; do
 done
 note "mpi_ranks and omp_threads record each layout"
 
+# The dynamics experiments (issue 3): deterministic and stochastic trajectories, both weight
+# storages, on 1 rank, 2 ranks and 1 rank x 2 threads.
+DYNAMICS=(
+  "steady --experiment steady-state --N 200,400 --alpha 0.06:0.18:0.04 --samples 6 --seed 7 --quiet"
+  "order --experiment order-parameter --N 200 --alpha 0.02,0.1 --noise 0.3,0.8 --sweeps 60 --transient 10 --samples 4 --seed 8 --weights auto --quiet"
+  "orderpat --experiment order-parameter --N 200 --alpha 0.05 --noise 0.5 --sweeps 60 --transient 10 --samples 4 --seed 8 --weights patterns --quiet"
+)
+for case in "${DYNAMICS[@]}"; do
+  read -r -a words <<<"$case"
+  tag=${words[0]}
+  args=("${words[@]:1}")
+  for layout in "np1 1 1" "np2 2 1" "np1t2 1 2"; do
+    read -r name ranks threads <<<"$layout"
+    drv "$tag-$name.log" "$ranks" "${args[@]}" --threads "$threads" -o "$WORK/$tag-$name.h5"
+    expect_rc 0 "$tag-$name.log" "$tag run $name"
+  done
+  for name in np2 np1t2; do
+    for obj in /results /points /theory; do
+      h5same "$WORK/$tag-np1.h5" "$WORK/$tag-$name.h5" "$obj"
+    done
+  done
+  note "$tag: np1 == np2 == np1t2 for /results /points /theory"
+done
+
 no_temporaries "$WORK"
 echo "PASS: results identical on all rank/thread layouts"
