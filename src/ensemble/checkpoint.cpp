@@ -1,12 +1,14 @@
 #include "ensemble/checkpoint.hpp"
 
+#include <stdexcept>
+
 #include "core/error.hpp"
 #include "io/hdf5.hpp"
 
 namespace nnsim {
 namespace {
 constexpr const char* kFormat = "nnsim-checkpoint";
-constexpr std::int64_t kFormatVersion = 1;
+constexpr std::int64_t kFormatVersion = 2;
 }  // namespace
 
 std::string checkpoint_path_for(const std::string& output_path) { return output_path + ".checkpoint.h5"; }
@@ -22,9 +24,11 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
     root.set_attribute("git_commit", c.git_commit);
     root.set_attribute("num_points", c.num_points);
     root.set_attribute("samples_per_point", c.samples_per_point);
+    if (c.widths.size() != c.observables.size()) throw std::logic_error("save_checkpoint: widths do not match");
     root.write_strings("observables", c.observables);
+    root.write("widths", c.widths);
     root.write("task_ids", c.task_ids);
-    root.write("values", c.values, {c.task_ids.size(), c.observables.size()});
+    root.write("values", c.values, {c.task_ids.size(), c.values_per_task()});
     file.close();
   }
   output.commit();
@@ -46,10 +50,14 @@ Checkpoint load_checkpoint(const std::string& path) {
     c.num_points = root.attribute<std::uint64_t>("num_points");
     c.samples_per_point = root.attribute<std::uint64_t>("samples_per_point");
     c.observables = root.read_strings("observables");
+    c.widths = root.read<std::uint64_t>("widths");
+    if (c.widths.size() != c.observables.size()) {
+      throw UsageError("checkpoint '" + path + "' is corrupt: /widths does not match /observables");
+    }
     c.task_ids = root.read<std::uint64_t>("task_ids");
     const auto values = root.open_dataset("values");
     const auto dims = values.dims();
-    if (dims.size() != 2 || dims[0] != c.task_ids.size() || dims[1] != c.observables.size()) {
+    if (dims.size() != 2 || dims[0] != c.task_ids.size() || dims[1] != c.values_per_task()) {
       throw UsageError("checkpoint '" + path + "' is corrupt: /values has the wrong shape");
     }
     c.values = values.read<double>();
@@ -68,14 +76,15 @@ Checkpoint load_checkpoint(const std::string& path) {
 void check_checkpoint_matches(const Checkpoint& c, const std::string& path,
                               const std::string& parameters_json, std::uint64_t num_points,
                               std::uint64_t samples_per_point,
-                              const std::vector<std::string>& observables, const std::string& git_commit) {
+                              const std::vector<std::string>& observables, const std::vector<std::uint64_t>& widths,
+                              const std::string& git_commit) {
   if (c.parameters_json != parameters_json) {
     throw UsageError("checkpoint '" + path + "' belongs to a run with other parameters:\n  checkpoint: " +
                      c.parameters_json + "\n  this run:   " + parameters_json +
                      "\nresume with the same options, or pass --force to start afresh");
   }
-  if (c.num_points != num_points || c.samples_per_point != samples_per_point ||
-      c.observables != observables) {
+  if (c.num_points != num_points || c.samples_per_point != samples_per_point || c.observables != observables ||
+      c.widths != widths) {
     throw UsageError("checkpoint '" + path + "' has another task layout than this run");
   }
   if (c.git_commit != git_commit && c.git_commit != "unknown" && git_commit != "unknown") {

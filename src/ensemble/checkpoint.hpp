@@ -6,8 +6,9 @@
 //   attrs  format ("nnsim-checkpoint"), format_version, parameters_json, git_commit,
 //          num_points, samples_per_point
 //   /observables   names, in value order
+//   /widths        uint64 [observables]  values per task of each
 //   /task_ids      uint64 [done]       ids (point * samples_per_point + sample), ascending
-//   /values        float64 [done, observables]
+//   /values        float64 [done, sum(widths)]
 
 #include <cstdint>
 #include <string>
@@ -21,8 +22,14 @@ struct Checkpoint {
   std::uint64_t num_points = 0;
   std::uint64_t samples_per_point = 0;
   std::vector<std::string> observables;
+  std::vector<std::uint64_t> widths;  ///< values per task of each observable
   std::vector<std::uint64_t> task_ids;
-  std::vector<double> values;  ///< task_ids.size() x observables.size(), row-major
+  std::vector<double> values;  ///< task_ids.size() x sum(widths), row-major
+  std::uint64_t values_per_task() const {
+    std::uint64_t total = 0;
+    for (const auto w : widths) total += w;
+    return total;
+  }
 };
 
 /// Writes atomically (temporary file, then rename over any previous checkpoint).
@@ -36,7 +43,8 @@ Checkpoint load_checkpoint(const std::string& path);
 void check_checkpoint_matches(const Checkpoint& checkpoint, const std::string& path,
                               const std::string& parameters_json, std::uint64_t num_points,
                               std::uint64_t samples_per_point,
-                              const std::vector<std::string>& observables, const std::string& git_commit);
+                              const std::vector<std::string>& observables, const std::vector<std::uint64_t>& widths,
+                              const std::string& git_commit);
 
 /// The checkpoint file that belongs to an output file.
 std::string checkpoint_path_for(const std::string& output_path);

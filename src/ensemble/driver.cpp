@@ -34,8 +34,10 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
         throw UsageError("--resume: no checkpoint '" + checkpoint_path + "' to resume from");
       }
       resume = std::make_unique<Checkpoint>(load_checkpoint(checkpoint_path));
+      std::vector<std::uint64_t> widths;
+      for (std::size_t k = 0; k < spec.observables.size(); ++k) widths.push_back(spec.width(k));
       check_checkpoint_matches(*resume, checkpoint_path, fingerprint, spec.num_points, spec.samples_per_point,
-                               spec.observables, kGitCommit);
+                               spec.observables, widths, kGitCommit);
     } else if (have_checkpoint && !common.force) {
       throw UsageError("a checkpoint of an interrupted run exists ('" + checkpoint_path +
                        "'): pass --resume to continue it, or --force to start afresh");

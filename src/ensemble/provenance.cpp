@@ -88,32 +88,43 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
   auto attach = [&](io::Dataset& d) {
     for (const auto& s : scales) d.attach_scale(s, 0);
   };
+  const std::size_t stride = spec.values_per_task();
+  std::size_t offset = 0;  // of observable k within a task's values
   for (std::size_t k = 0; k < observables.size(); ++k) {
     const auto& info = observables[k];
-    std::vector<double> samples(np * ns), mean(np), stderr_of_mean(np);
+    const std::size_t width = spec.width(k);
+    // samples [point][sample][component]; statistics per (point, component) over samples
+    std::vector<double> samples(np * ns * width), mean(np * width), stderr_of_mean(np * width), column(ns);
     std::vector<std::int64_t> count(np);
     for (std::uint64_t p = 0; p < np; ++p) {
-      for (std::uint64_t s = 0; s < ns; ++s) {
-        samples[p * ns + s] = result.values[(p * ns + s) * observables.size() + k];
+      for (std::size_t c = 0; c < width; ++c) {
+        for (std::uint64_t s = 0; s < ns; ++s) {
+          column[s] = result.values[(p * ns + s) * stride + offset + c];
+          samples[(p * ns + s) * width + c] = column[s];
+        }
+        const auto summary = summarize(column);
+        mean[p * width + c] = summary.mean;
+        stderr_of_mean[p * width + c] = summary.stderr_of_mean;
+        count[p] = static_cast<std::int64_t>(summary.count);
       }
-      const auto summary = summarize(std::span<const double>(samples.data() + p * ns, ns));
-      mean[p] = summary.mean;
-      stderr_of_mean[p] = summary.stderr_of_mean;
-      count[p] = static_cast<std::int64_t>(summary.count);
     }
+    offset += width;
+    const std::vector<hsize_t> per_point = width == 1 ? std::vector<hsize_t>{np} : std::vector<hsize_t>{np, width};
+    const std::vector<hsize_t> per_sample =
+        width == 1 ? std::vector<hsize_t>{np, ns} : std::vector<hsize_t>{np, ns, width};
     auto group = root.require_group("results/" + info.name);
     describe(group, info.description, info.units, info.equation);
-    auto d_mean = group.write("mean", mean);
+    auto d_mean = group.write("mean", mean, per_point);
     describe(d_mean, "mean over samples of " + info.description, info.units, info.equation);
     attach(d_mean);
-    auto d_err = group.write("stderr", stderr_of_mean);
+    auto d_err = group.write("stderr", stderr_of_mean, per_point);
     describe(d_err, "standard error of the mean: sample standard deviation / sqrt(count), samples independent; NaN when count < 2",
              info.units);
     attach(d_err);
     auto d_count = group.write("count", count);
     describe(d_count, "number of independent samples", "1");
     attach(d_count);
-    auto d_samples = group.write("samples", samples, {np, ns});
+    auto d_samples = group.write("samples", samples, per_sample);
     describe(d_samples, "one value per (point, sample); sample s of point p used random streams keyed by (seed, p, s)",
              info.units, info.equation);
     attach(d_samples);

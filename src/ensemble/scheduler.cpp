@@ -139,9 +139,9 @@ class LocalPool {
     }
     try {
       outcome.values = spec_.run(task, cancel_);
-      if (outcome.values.size() != spec_.observables.size()) {
-        throw std::logic_error("task returned " + std::to_string(outcome.values.size()) +
-                               " values for " + std::to_string(spec_.observables.size()) + " observables");
+      if (outcome.values.size() != spec_.values_per_task()) {
+        throw std::logic_error("task returned " + std::to_string(outcome.values.size()) + " values instead of " +
+                               std::to_string(spec_.values_per_task()));
       }
     } catch (const Cancelled&) {
       outcome.cancelled = true;
@@ -253,7 +253,7 @@ class RootCoordinator {
       : spec_(spec), control_(control), comm_(comm), pool_(pool), workers_here_(workers_here) {
     MPI_Comm_size(comm, &ranks_);
     const std::uint64_t total = spec.num_points * spec.samples_per_point;
-    nobs_ = spec.observables.size();
+    nobs_ = spec.values_per_task();
     result_.values.assign(total * nobs_, std::nan(""));
     result_.done.assign(total, 0);
     if (control.resume_from) {
@@ -424,7 +424,7 @@ class RootCoordinator {
 
 /// Ranks other than 0: ask for tasks, run them, send results back, obey stop.
 void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& pool, int workers_here) {
-  const std::size_t nobs = spec.observables.size();
+  const std::size_t nobs = spec.values_per_task();
   const std::size_t target = 2 * static_cast<std::size_t>(std::max(workers_here, 1));
   bool request_outstanding = false;
   bool no_more = false;
@@ -498,7 +498,8 @@ Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, 
   c.num_points = spec.num_points;
   c.samples_per_point = spec.samples_per_point;
   c.observables = spec.observables;
-  const std::size_t nobs = spec.observables.size();
+  for (std::size_t k = 0; k < spec.observables.size(); ++k) c.widths.push_back(spec.width(k));
+  const std::size_t nobs = spec.values_per_task();
   for (std::uint64_t id = 0; id < result.done.size(); ++id) {
     if (!result.done[id]) continue;
     c.task_ids.push_back(id);

@@ -34,9 +34,19 @@ struct EnsembleSpec {
   std::uint64_t num_points = 0;
   std::uint64_t samples_per_point = 0;
   std::vector<std::string> observables;
+  /// Values per sample of each observable (a time series has many); empty means 1 each.
+  std::vector<std::size_t> widths;
+  std::size_t width(std::size_t k) const { return widths.empty() ? 1 : widths[k]; }
+  /// Values a task returns: the sum of the widths.
+  std::size_t values_per_task() const {
+    std::size_t total = 0;
+    for (std::size_t k = 0; k < observables.size(); ++k) total += width(k);
+    return total;
+  }
   /// Relative cost of one task at a point (for scheduling order only); may be empty.
   std::function<double(std::uint64_t point)> cost;
-  /// Computes one task: one value per observable. Called concurrently from several threads.
+  /// Computes one task: width(k) values for each observable k, in order. Called concurrently
+  /// from several threads.
   std::function<std::vector<double>(const Task&, const CancelFlag&)> run;
 };
 

@@ -23,6 +23,7 @@ Checkpoint sample_checkpoint() {
   c.num_points = 3;
   c.samples_per_point = 4;
   c.observables = {"a", "b"};
+  c.widths = {1, 1};
   c.task_ids = {0, 5, 11};
   c.values = {0.5, 1.5, -2.25, 3, 1e-300, 7};
   return c;
@@ -39,9 +40,10 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
   EXPECT_EQ(d.num_points, c.num_points);
   EXPECT_EQ(d.samples_per_point, c.samples_per_point);
   EXPECT_EQ(d.observables, c.observables);
+  EXPECT_EQ(d.widths, c.widths);
   EXPECT_EQ(d.task_ids, c.task_ids);
   EXPECT_EQ(d.values, c.values);
-  EXPECT_NO_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}, "abc"));
+  EXPECT_NO_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}, {1, 1}, "abc"));
   // a second save replaces the first atomically
   auto e = c;
   e.task_ids = {1};
@@ -53,7 +55,7 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
 TEST(Checkpoint, MismatchedParametersAreRefusedWithBothShown) {
   const auto c = sample_checkpoint();
   try {
-    check_checkpoint_matches(c, "x.h5", R"({"N":"200","seed":3})", 3, 4, {"a", "b"}, "abc");
+    check_checkpoint_matches(c, "x.h5", R"({"N":"200","seed":3})", 3, 4, {"a", "b"}, {1, 1}, "abc");
     FAIL() << "accepted other parameters";
   } catch (const UsageError& e) {
     const std::string m = e.what();
@@ -61,16 +63,17 @@ TEST(Checkpoint, MismatchedParametersAreRefusedWithBothShown) {
     EXPECT_NE(m.find(R"("N":"200")"), std::string::npos);
     EXPECT_NE(m.find(R"("N":"100")"), std::string::npos);
   }
-  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 5, {"a", "b"}, "abc"), UsageError);
-  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a"}, "abc"), UsageError);
+  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 5, {"a", "b"}, {1, 1}, "abc"), UsageError);
+  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a"}, {1}, "abc"), UsageError);
+  EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a", "b"}, {1, 3}, "abc"), UsageError);
   // another code version must not be mixed into the same results
   try {
-    check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a", "b"}, "def");
+    check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a", "b"}, {1, 1}, "def");
     FAIL() << "accepted another code version";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("code version abc"), std::string::npos) << e.what();
   }
-  EXPECT_NO_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a", "b"}, "unknown"));
+  EXPECT_NO_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a", "b"}, {1, 1}, "unknown"));
 }
 
 TEST(Checkpoint, CorruptTruncatedOrForeignFilesAreRefused) {
