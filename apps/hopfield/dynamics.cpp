@@ -76,6 +76,9 @@ GriddedExperiment dynamics_experiment(const HopfieldOptions& o, const CommonOpti
   base.rule = rule;
   base.max_sweeps = stochastic ? o.sweeps : o.max_sweeps;
   base.transient_sweeps = stochastic ? o.transient : 0;
+  base.trace_every = o.trace_every;
+  // m_1 at sweeps 0, K, 2K, ..., up to the last sweep a run can make
+  const std::size_t trace_length = o.trace_every > 0 ? base.max_sweeps / o.trace_every + 1 : 0;
 
   GriddedExperiment e;
   e.program = "nnsim-hopfield";
@@ -83,16 +86,23 @@ GriddedExperiment dynamics_experiment(const HopfieldOptions& o, const CommonOpti
   e.spec.num_points = points.size();
   e.spec.samples_per_point = o.samples;
   if (stochastic) {
-    e.spec.observables = {"overlap_time_average", "overlap_time_average_error", "final_overlap", "flips_per_sweep"};
+    e.spec.observables = {"overlap_time_average", "overlap_time_average_error", "final_overlap", "flips_per_sweep",
+                          "energy"};
   } else {
-    e.spec.observables = {"final_overlap", "steady_state_error", "retrieved", "sweeps", "flips_per_neuron", "converged"};
+    e.spec.observables = {"final_overlap", "steady_state_error", "retrieved", "sweeps", "flips_per_neuron", "converged",
+                          "energy"};
+  }
+  if (trace_length > 0) {
+    e.spec.widths.assign(e.spec.observables.size(), 1);
+    e.spec.observables.push_back("overlap_trace");
+    e.spec.widths.push_back(trace_length);
   }
   e.spec.cost = [points, base, stochastic](std::uint64_t i) {
     const auto& pt = points[i];
     const double sweeps = stochastic ? static_cast<double>(base.max_sweeps) : 20.0;
     return static_cast<double>(pt.neurons) * static_cast<double>(pt.patterns) * sweeps;
   };
-  e.spec.run = [points, storage, diagonal, seed, flip_fraction, threshold, base, stochastic](
+  e.spec.run = [points, storage, diagonal, seed, flip_fraction, threshold, base, stochastic, trace_length](
                    const Task& task, const CancelFlag& cancel) {
     const auto& pt = points[task.point];
     // Streams: 0 patterns, 1 initial state, 2 dynamics (update order and noise).
@@ -107,16 +117,26 @@ GriddedExperiment dynamics_experiment(const HopfieldOptions& o, const CommonOpti
     options.beta = stochastic ? 1.0 / pt.noise : std::numeric_limits<double>::infinity();
     const auto t = hf::run_dynamics(net, 0, options, dynamics_rng, &cancel);
     const double n = static_cast<double>(pt.neurons);
+    std::vector<double> values;
     if (stochastic) {
-      return std::vector<double>{t.time_average_overlap, t.time_average_error, t.final_overlap,
-                                 static_cast<double>(t.flips) / static_cast<double>(t.sweeps)};
+      values = {t.time_average_overlap, t.time_average_error, t.final_overlap,
+                static_cast<double>(t.flips) / static_cast<double>(t.sweeps), t.final_energy / n};
+    } else {
+      values = {t.final_overlap,
+                static_cast<double>(t.wrong_bits) / n,
+                t.final_overlap > threshold ? 1.0 : 0.0,
+                static_cast<double>(t.sweeps),
+                static_cast<double>(t.flips) / n,
+                t.converged ? 1.0 : 0.0,
+                t.final_energy / n};
     }
-    return std::vector<double>{t.final_overlap,
-                               static_cast<double>(t.wrong_bits) / n,
-                               t.final_overlap > threshold ? 1.0 : 0.0,
-                               static_cast<double>(t.sweeps),
-                               static_cast<double>(t.flips) / n,
-                               t.converged ? 1.0 : 0.0};
+    if (trace_length > 0) {
+      // A deterministic run that stopped at a fixed point keeps its final overlap.
+      for (std::size_t k = 0; k < trace_length; ++k) {
+        values.push_back(k < t.overlap_trace.size() ? t.overlap_trace[k] : t.final_overlap);
+      }
+    }
+    return values;
   };
 
   std::vector<std::int64_t> n_col, p_col, storage_col;
@@ -156,6 +176,7 @@ GriddedExperiment dynamics_experiment(const HopfieldOptions& o, const CommonOpti
          "", "dimensionless"},
         {"final_overlap", "m_1 after the last sweep", "(3.2)", "dimensionless"},
         {"flips_per_sweep", "neuron flips per sweep over the whole trajectory", "", "1"},
+        {"energy", "energy per neuron H/N of the final state", "(2.45): H = -1/2 sum_ij w_ij s_i s_j", "dimensionless"},
     };
   } else {
     e.observables = {
@@ -167,7 +188,15 @@ GriddedExperiment dynamics_experiment(const HopfieldOptions& o, const CommonOpti
         {"sweeps", "sweeps until a sweep flipped nothing and the state was a fixed point", "", "sweeps"},
         {"flips_per_neuron", "total flips / N", "", "1"},
         {"converged", "1 if the run ended at a fixed point, 0 if it hit --max-sweeps", "", "1"},
+        {"energy", "energy per neuron H/N of the final state", "(2.45): H = -1/2 sum_ij w_ij s_i s_j", "dimensionless"},
     };
+  }
+  if (trace_length > 0) {
+    e.observables.push_back(
+        {"overlap_trace",
+         "m_1(t) of each trajectory after sweeps t = 0, K, 2K, ... (K = root attribute trace-every; last axis); a "
+         "deterministic run that reached a fixed point keeps its final value",
+         "(3.2): m_1(t) = (1/N) sum_i x_i^1 s_i(t)", "dimensionless"});
   }
   e.theory = [points, stochastic] {
     std::vector<double> m, err, one_step, small_load;

@@ -28,6 +28,7 @@ struct HopfieldOptions {
   std::uint64_t sweeps = 2000;
   std::uint64_t transient = 200;
   double retrieved_threshold = 0.9;
+  std::uint64_t trace_every = 0;
   std::string weights = "auto";
   double memory_budget_mb = 4096;
 };

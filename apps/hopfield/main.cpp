@@ -54,6 +54,11 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   require(hopfield.flip_fraction >= 0 && hopfield.flip_fraction <= 0.5, "flip-fraction", "in [0, 0.5]",
           hopfield.flip_fraction);
   require(hopfield.max_sweeps >= 1, "max-sweeps", ">= 1", hopfield.max_sweeps);
+  {
+    const std::uint64_t run_sweeps = kind == "steady-state" ? hopfield.max_sweeps : hopfield.sweeps;
+    require(hopfield.trace_every == 0 || hopfield.trace_every <= run_sweeps, "trace-every",
+            "0 (off) or at most the sweeps of a run (" + std::to_string(run_sweeps) + ")", hopfield.trace_every);
+  }
   require(hopfield.retrieved_threshold > -1 && hopfield.retrieved_threshold < 1, "retrieved-threshold",
           "in (-1, 1)", hopfield.retrieved_threshold);
   require(hopfield.weights == "auto" || hopfield.weights == "patterns" || hopfield.weights == "matrix", "weights",

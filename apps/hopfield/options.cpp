@@ -35,6 +35,8 @@ po::options_description hopfield_options(HopfieldOptions& o) {
      "order-parameter, phase-diagram: sweeps of N updates per trajectory, > --transient")
     ("transient", po::value(&o.transient)->default_value(o.transient),
      "order-parameter, phase-diagram: sweeps left out of the time average m_1(T) (3.2)")
+    ("trace-every", po::value(&o.trace_every)->default_value(o.trace_every)->value_name("K"),
+     "dynamics: also store m_1(t) of every trajectory after sweeps 0, K, 2K, ... (/results/overlap_trace); 0 = off")
     ("retrieved-threshold", po::value(&o.retrieved_threshold)->default_value(o.retrieved_threshold, "0.9"),
      "steady-state: a sample counts as retrieved when its final overlap m_1 exceeds this, in (-1, 1)")
     ("weights", po::value(&o.weights)->default_value(o.weights),
