@@ -148,4 +148,22 @@ for case in "garbage 2" "empty 0" "truncated 0"; do
 done
 no_temporaries "$WORK"
 
+# ---- (f) stochastic dynamics with traces (issue 3): --time-limit, then --resume ------------
+# shellcheck disable=SC2054
+DYN=(--experiment order-parameter --N 2000 --alpha 0.05,0.1 --noise 0.3,0.6 --sweeps 1000 --transient 100
+     --samples 8 --trace-every 20 --seed 9 --quiet)
+drv dyn-ref.log 2 "${DYN[@]}" -o "$WORK/dyn-ref.h5"
+expect_rc 0 dyn-ref.log "(f) order-parameter reference run"
+limit=$(awk -v t="$SECONDS_TAKEN" 'BEGIN { s = 0.4 * t; printf "%.2f", s < 0.5 ? 0.5 : s }')
+drv dyn.log 2 "${DYN[@]}" --time-limit "$limit" -o "$WORK/dyn.h5"
+if ((RC == 0)); then fail "(f) the order-parameter run finished within --time-limit $limit; workload too small"; fi
+expect_rc 3 dyn.log "(f) order-parameter run with --time-limit $limit"
+[[ -f dyn.h5.checkpoint.h5 && ! -e dyn.h5 ]] || fail "(f) expected a checkpoint and no output after the time limit"
+tasks=$(checkpoint_tasks dyn.h5.checkpoint.h5)
+drv dyn-resume.log 1 "${DYN[@]}" --resume -o "$WORK/dyn.h5"
+expect_rc 0 dyn-resume.log "(f) order-parameter --resume"
+for obj in /results /points /theory; do h5same "$WORK/dyn-ref.h5" "$WORK/dyn.h5" "$obj"; done
+note "(f) order-parameter with traces: --time-limit $limit left $tasks/32 tasks, resume on 1 rank identical"
+no_temporaries "$WORK"
+
 echo "PASS: interrupt (signal, time limit) and resume reproduce the uninterrupted run"
