@@ -135,6 +135,8 @@ def load_observable(f, name):
     """/results/<name>/{mean,stderr,count,samples} as a dict of numpy arrays.
 
     `mean`, `stderr` and `count` are required; `samples` is None if the file omits it.
+    Time-series observables (e.g. overlap_trace) have `mean` and `stderr` of shape [P, T] and
+    `samples` [P, S, T]; `count` is always [P].
     """
     base = "/results/%s/" % name
     out = {
@@ -144,8 +146,9 @@ def load_observable(f, name):
     }
     out["samples"] = np.asarray(_read(f, base + "samples"), dtype=float) if (base + "samples") in f else None
     n = out["mean"].shape
+    expected = {"stderr": n, "count": n[:1]}
     for key in ("stderr", "count"):
-        if out[key].shape != n:
+        if out[key].shape != expected[key]:
             raise SystemExit("error: %s: '%s%s' has shape %s, '%smean' has shape %s"
                              % (_file_name(f), base, key, out[key].shape, base, n))
     return out
