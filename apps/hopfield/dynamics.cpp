@@ -235,12 +235,13 @@ GriddedExperiment dynamics_experiment(const HopfieldOptions& o, const CommonOpti
     for (const auto& pt : points) max_alpha = std::max(max_alpha, pt.load());
     e.curves = [max_alpha] {
       std::vector<double> alphas;
-      for (int k = 1; k <= 60; ++k) alphas.push_back(max_alpha * k / 60.0);
+      for (int k = 1; k <= 120; ++k) alphas.push_back(max_alpha * k / 120.0);
       const auto boundary = hf::retrieval_boundary(alphas);
       return std::vector<TheoryCurve>{
           {"boundary", "alpha", alphas, boundary,
            "mean-field retrieval boundary: the noise 1/beta above which the retrieval solution (m_1 > 0) "
-           "disappears, 0 above alpha_c(T=0)",
+           "disappears; 0 where there is none at any noise (alpha > 0.1381885). Replica-symmetric theory bends "
+           "back near alpha_c: for 0.137906 < alpha < 0.1381885 retrieval also needs a minimum noise",
            "largest 1/beta with a solution m_1 > 0 of (3.26), (3.33), (3.38)", "load alpha = p/N"}};
     };
   }

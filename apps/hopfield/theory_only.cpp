@@ -39,7 +39,8 @@ int run_theory(const HopfieldOptions& o, const CommonOptions& common, const Pars
         {"steady_state_error", "alpha", alphas, steady_err, "zero-noise steady-state error; NaN above alpha_c",
          "(3.18): (1 - m_1)/2", "load alpha = p/N", "dimensionless (probability)"},
         {"boundary", "alpha", alphas, boundary,
-         "retrieval boundary: largest noise 1/beta with a retrieval solution, 0 above alpha_c",
+         "retrieval boundary: largest noise 1/beta with a retrieval solution; 0 where there is none at any noise "
+         "(alpha > 0.1381885, the maximum of the re-entrant replica-symmetric boundary)",
          "(3.26), (3.33), (3.38)", "load alpha = p/N"},
         {"overlap_small_load", "noise", noise, small_load, "alpha -> 0 order parameter", "(3.14): m_1 = tanh(beta m_1)",
          "noise level 1/beta"},
