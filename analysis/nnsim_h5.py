@@ -228,6 +228,34 @@ def describe(path):
     return "\n".join(lines)
 
 
+def save_figure(fig, output, **savefig_args):
+    """Writes a matplotlib figure (dpi 120 unless given) and closes it; an unwritable output
+    becomes a SystemExit naming the file."""
+    import matplotlib.pyplot as plt
+    savefig_args.setdefault("dpi", 120)
+    try:
+        fig.savefig(output, **savefig_args)
+    except OSError as exc:
+        raise SystemExit("error: cannot write %s (%s)" % (output, exc))
+    finally:
+        plt.close(fig)
+    return output
+
+
+def run_plot(script, make_plot):
+    """main() of a plot script: prints the written file and returns 0, or prints the error
+    message of a SystemExit(str) on stderr and returns 2."""
+    try:
+        written = make_plot()
+    except SystemExit as exc:
+        if isinstance(exc.code, int) or exc.code is None:
+            raise
+        sys.stderr.write("%s: %s\n" % (script, exc.code))
+        return 2
+    print(written)
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] in ("-h", "--help"):

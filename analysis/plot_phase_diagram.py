@@ -235,27 +235,13 @@ def plot(path, output, wanted_N=None):
         leg = ax.legend(handles=handles, fontsize=9, loc="upper right", framealpha=0.85)
         leg.get_frame().set_facecolor("0.85")
     fig.tight_layout()
-    try:
-        fig.savefig(output, dpi=120)
-    except OSError as exc:
-        raise SystemExit("error: cannot write %s (%s)" % (output, exc))
-    finally:
-        plt.close(fig)
-    return output
+    return nnsim_h5.save_figure(fig, output)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     output = args.output or default_output(args.file)
-    try:
-        written = plot(args.file, output, args.N)
-    except SystemExit as exc:
-        if isinstance(exc.code, int) or exc.code is None:
-            raise
-        sys.stderr.write("plot_phase_diagram.py: %s\n" % exc.code)
-        return 2
-    print(written)
-    return 0
+    return nnsim_h5.run_plot("plot_phase_diagram.py", lambda: plot(args.file, output, args.N))
 
 
 if __name__ == "__main__":

@@ -332,27 +332,13 @@ def plot(path, output, linear, one_step_path=None):
     ax.legend(handles=handles, fontsize=8, loc="lower right" if log else "upper left",
               bbox_to_anchor=(1.0, 0.05) if (log and masked_zero) else None)
     fig.tight_layout()
-    try:
-        fig.savefig(output, dpi=120)
-    except OSError as exc:
-        raise SystemExit("error: cannot write %s (%s)" % (output, exc))
-    finally:
-        plt.close(fig)
-    return output
+    return nnsim_h5.save_figure(fig, output)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     output = args.output or default_output(args.file)
-    try:
-        written = plot(args.file, output, args.linear, args.one_step)
-    except SystemExit as exc:
-        if isinstance(exc.code, int) or exc.code is None:
-            raise
-        sys.stderr.write("plot_steady_state.py: %s\n" % exc.code)
-        return 2
-    print(written)
-    return 0
+    return nnsim_h5.run_plot("plot_steady_state.py", lambda: plot(args.file, output, args.linear, args.one_step))
 
 
 if __name__ == "__main__":

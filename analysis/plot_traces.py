@@ -318,27 +318,13 @@ def plot(path, output, wanted_points=None, n_thin=3):
               frameon=False)
     # No tight_layout (it would shrink the axes to make room for the legends below them):
     # savefig's bbox_inches="tight" takes the legends in instead.
-    try:
-        fig.savefig(output, dpi=120, bbox_inches="tight")
-    except OSError as exc:
-        raise SystemExit("error: cannot write %s (%s)" % (output, exc))
-    finally:
-        plt.close(fig)
-    return output
+    return nnsim_h5.save_figure(fig, output, bbox_inches="tight")
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     output = args.output or default_output(args.file)
-    try:
-        written = plot(args.file, output, args.points, args.samples)
-    except SystemExit as exc:
-        if isinstance(exc.code, int) or exc.code is None:
-            raise
-        sys.stderr.write("plot_traces.py: %s\n" % exc.code)
-        return 2
-    print(written)
-    return 0
+    return nnsim_h5.run_plot("plot_traces.py", lambda: plot(args.file, output, args.points, args.samples))
 
 
 if __name__ == "__main__":
