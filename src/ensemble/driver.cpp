@@ -13,6 +13,51 @@
 #include "nnsim/version.hpp"
 
 namespace nnsim {
+namespace {
+
+RunInfo run_info(const std::string& program, const std::string& experiment, const CommonOptions& common,
+                 const ParsedOptions& parsed, const po::options_description& options, const MpiEnvironment& mpi,
+                 const std::string& start_time) {
+  RunInfo info;
+  info.program = program;
+  info.experiment = experiment;
+  info.command_line = parsed.command_line;
+  info.parameters_json = options_json(options, parsed.values, /*results_only=*/false);
+  info.seed = common.seed;
+  info.mpi_ranks = mpi.size();
+  info.omp_threads = common.threads;
+  info.start_time = start_time;
+  return info;
+}
+
+/// Rank 0 writes the file through `write` under its temporary name and renames it into place;
+/// if that fails, `rescue` (if given) may keep the work and returns text for the message.
+/// Collective; returns kExitOk or kExitFailure on every rank.
+int publish(io::AtomicOutput& output, const std::string& final_name, const MpiEnvironment& mpi,
+            const std::function<void(io::File&)>& write, const std::function<std::string()>& rescue = {}) {
+  std::string error;
+  if (mpi.rank() == 0) {
+    try {
+      {
+        auto file = io::File::create(output.temporary_path(), /*truncate=*/true);
+        write(file);
+        file.close();
+      }
+      output.commit();
+    } catch (const std::exception& e) {
+      error = e.what();
+      if (rescue) error += rescue();
+    }
+  }
+  error = broadcast_string(mpi.comm(), error);
+  if (!error.empty()) {
+    if (mpi.rank() == 0) log::error("writing '" + final_name + "' failed: " + error);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOptions& common,
                            const ParsedOptions& parsed, const po::options_description& options,
@@ -90,49 +135,33 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
   }
 
   // Rank 0 writes the file under a temporary name; the rename publishes it complete.
-  std::string error;
-  if (mpi.rank() == 0) {
-    try {
-      {
-        auto file = io::File::create(output->temporary_path(), /*truncate=*/true);
-        RunInfo info;
-        info.program = experiment.program;
-        info.experiment = experiment.experiment;
-        info.command_line = parsed.command_line;
-        info.parameters_json = options_json(options, parsed.values, /*results_only=*/false);
-        info.seed = common.seed;
-        info.mpi_ranks = mpi.size();
-        info.omp_threads = common.threads;
-        info.start_time = start_time;
-        write_provenance(file.root(), info, options, parsed.values);
+  const int code = publish(
+      *output, common.output, mpi,
+      [&](io::File& file) {
+        write_provenance(file.root(),
+                         run_info(experiment.program, experiment.experiment, common, parsed, options, mpi, start_time),
+                         options, parsed.values);
         file.root().set_attribute("elapsed_seconds", result.elapsed_seconds);
         file.root().set_attribute("tasks_resumed", result.tasks_resumed);
         for (const auto& [name, value] : experiment.attributes) file.root().set_attribute(name, value);
         write_gridded_results(file, spec, result, experiment.points, experiment.observables,
                               experiment.theory ? experiment.theory() : std::vector<TheoryColumn>{});
         if (experiment.curves) write_theory_curves(file, experiment.curves());
-        file.close();
-      }
-      output->commit();
-      std::filesystem::remove(checkpoint_path);
-      log::info("wrote " + common.output + " (" + log::format_duration(result.elapsed_seconds) + ")");
-    } catch (const std::exception& e) {
-      error = e.what();
-      // Keep the finished work: a rerun with --resume only has to write the file.
-      try {
-        save_checkpoint(checkpoint_path, make_checkpoint(spec, control, result));
-        error += "; all results are kept in '" + checkpoint_path + "': fix the problem and rerun with --resume";
-      } catch (const std::exception& e2) {
-        error += std::string("; saving the results to a checkpoint failed too: ") + e2.what();
-      }
-    }
+      },
+      [&]() -> std::string {
+        // Keep the finished work: a rerun with --resume only has to write the file.
+        try {
+          save_checkpoint(checkpoint_path, make_checkpoint(spec, control, result));
+          return "; all results are kept in '" + checkpoint_path + "': fix the problem and rerun with --resume";
+        } catch (const std::exception& e) {
+          return std::string("; saving the results to a checkpoint failed too: ") + e.what();
+        }
+      });
+  if (code == kExitOk && mpi.rank() == 0) {
+    std::filesystem::remove(checkpoint_path);
+    log::info("wrote " + common.output + " (" + log::format_duration(result.elapsed_seconds) + ")");
   }
-  error = broadcast_string(comm, error);
-  if (!error.empty()) {
-    if (mpi.rank() == 0) log::error("writing '" + common.output + "' failed: " + error);
-    return kExitFailure;
-  }
-  return kExitOk;
+  return code;
 }
 
 int write_theory_only(const std::string& program, const std::string& experiment,
@@ -148,36 +177,13 @@ int write_theory_only(const std::string& program, const std::string& experiment,
       throw UsageError(std::string("--output: ") + e.what());
     }
   });
-  std::string error;
-  if (mpi.rank() == 0) {
-    try {
-      {
-        auto file = io::File::create(output->temporary_path(), /*truncate=*/true);
-        RunInfo info;
-        info.program = program;
-        info.experiment = experiment;
-        info.command_line = parsed.command_line;
-        info.parameters_json = options_json(options, parsed.values, /*results_only=*/false);
-        info.seed = common.seed;
-        info.mpi_ranks = mpi.size();
-        info.omp_threads = common.threads;
-        info.start_time = start_time;
-        write_provenance(file.root(), info, options, parsed.values);
-        write_theory_curves(file, curves());
-        file.close();
-      }
-      output->commit();
-      log::info("wrote " + common.output);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-  }
-  error = broadcast_string(mpi.comm(), error);
-  if (!error.empty()) {
-    if (mpi.rank() == 0) log::error("writing '" + common.output + "' failed: " + error);
-    return kExitFailure;
-  }
-  return kExitOk;
+  const int code = publish(*output, common.output, mpi, [&](io::File& file) {
+    write_provenance(file.root(), run_info(program, experiment, common, parsed, options, mpi, start_time), options,
+                     parsed.values);
+    write_theory_curves(file, curves());
+  });
+  if (code == kExitOk) log::info("wrote " + common.output);
+  return code;
 }
 
 int driver_main(int argc, char** argv, const std::string& program,
