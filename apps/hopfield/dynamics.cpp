@@ -23,8 +23,8 @@ hf::UpdateRule update_rule_of(const std::string& name) {
   return hf::UpdateRule::kRandomSequential;
 }
 
-/// The weight storage of a point: the user's choice, or for auto the int16 matrix when the run
-/// is stochastic (many sweeps) and the matrices of all threads fit the budget.
+/// The weight storage of a point: the user's choice; auto takes the patterns, which were faster
+/// in every case measured (docs/performance.md), deterministic or stochastic, and smaller.
 hf::WeightStorage storage_for(const HopfieldOptions& o, const Point& pt, int threads) {
   const auto n = static_cast<std::uint64_t>(pt.neurons);
   const auto p = static_cast<std::uint64_t>(pt.patterns);
@@ -32,12 +32,7 @@ hf::WeightStorage storage_for(const HopfieldOptions& o, const Point& pt, int thr
   auto fits = [&](hf::WeightStorage s) {
     return static_cast<double>(hf::network_memory_bytes(n, p, s)) * threads <= budget;
   };
-  hf::WeightStorage storage = hf::WeightStorage::kPatterns;
-  if (o.weights == "matrix") {
-    storage = hf::WeightStorage::kMatrix;
-  } else if (o.weights == "auto" && pt.noise > 0 && p <= 32767 && fits(hf::WeightStorage::kMatrix)) {
-    storage = hf::WeightStorage::kMatrix;
-  }
+  const hf::WeightStorage storage = o.weights == "matrix" ? hf::WeightStorage::kMatrix : hf::WeightStorage::kPatterns;
   if (storage == hf::WeightStorage::kMatrix && p > 32767) {
     throw UsageError("--weights matrix needs p <= 32767 (int16 weights); N = " + std::to_string(n) + " has p = " +
                      std::to_string(p));

@@ -40,8 +40,8 @@ po::options_description hopfield_options(HopfieldOptions& o) {
     ("retrieved-threshold", po::value(&o.retrieved_threshold)->default_value(o.retrieved_threshold, "0.9"),
      "steady-state: a sample counts as retrieved when its final overlap m_1 exceeds this, in (-1, 1)")
     ("weights", po::value(&o.weights)->default_value(o.weights),
-     "dynamics: weight storage patterns (on the fly, N p/4 bytes), matrix (int16, 2 N^2 bytes) or auto "
-     "(matrix for stochastic runs when it fits --memory-budget, else patterns)")
+     "dynamics: weight storage patterns (on the fly, N p/4 bytes), matrix (int16, 2 N^2 bytes, all fields kept "
+     "current) or auto (= patterns, faster in every case measured)")
     ("memory-budget", po::value(&o.memory_budget_mb)->default_value(o.memory_budget_mb, "4096")->value_name("MB"),
      "dynamics: memory per rank for networks (all threads together), in MB; a point that does not fit is an error");
   // clang-format on

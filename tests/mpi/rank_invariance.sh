@@ -57,7 +57,7 @@ note "mpi_ranks and omp_threads record each layout"
 # storages, on 1 rank, 2 ranks and 1 rank x 2 threads.
 DYNAMICS=(
   "steady --experiment steady-state --N 200,400 --alpha 0.06:0.18:0.04 --samples 6 --seed 7 --quiet"
-  "order --experiment order-parameter --N 200 --alpha 0.02,0.1 --noise 0.3,0.8 --sweeps 60 --transient 10 --samples 4 --seed 8 --weights auto --quiet"
+  "order --experiment order-parameter --N 200 --alpha 0.02,0.1 --noise 0.3,0.8 --sweeps 60 --transient 10 --samples 4 --seed 8 --weights matrix --quiet"
   "orderpat --experiment order-parameter --N 200 --alpha 0.05 --noise 0.5 --sweeps 60 --transient 10 --samples 4 --seed 8 --weights patterns --quiet"
 )
 for case in "${DYNAMICS[@]}"; do
