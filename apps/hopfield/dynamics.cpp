@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "core/grid.hpp"
 #include "experiments.hpp"
@@ -38,11 +39,12 @@ hf::WeightStorage storage_for(const HopfieldOptions& o, const Point& pt, int thr
                      std::to_string(p));
   }
   if (!fits(storage)) {
-    throw UsageError("--memory-budget " + std::to_string(static_cast<long long>(o.memory_budget_mb)) +
-                     " MB is too small for N = " + std::to_string(n) + ", p = " + std::to_string(p) + " with " +
-                     std::to_string(threads) + " thread(s) and weights '" + hf::to_string(storage) + "' (needs " +
-                     std::to_string(hf::network_memory_bytes(n, p, storage) * static_cast<std::uint64_t>(threads) / 1000000) +
-                     " MB)");
+    std::ostringstream message;
+    message.precision(4);
+    message << "--memory-budget " << o.memory_budget_mb << " MB is too small for N = " << n << ", p = " << p
+            << " with " << threads << " thread(s) and weights '" << hf::to_string(storage) << "': needs "
+            << static_cast<double>(hf::network_memory_bytes(n, p, storage)) * threads / 1e6 << " MB";
+    throw UsageError(message.str());
   }
   return storage;
 }
