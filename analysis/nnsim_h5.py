@@ -34,6 +34,17 @@ __all__ = [
     "root_attributes",
     "parameters",
     "describe",
+    "require_points",
+    "check_point_arrays",
+    "realised_load",
+    "samples_per_point",
+    "warn_unexpected_experiment",
+    "default_output",
+    "add_output_option",
+    "positive_values",
+    "finish_error_plot",
+    "save_figure",
+    "run_plot",
 ]
 
 
@@ -226,6 +237,85 @@ def describe(path):
                     continue
                 lines.append("      %-12s %s" % (key + ":", _short(dattrs[key])))
     return "\n".join(lines)
+
+
+# -- Shared by the plot scripts (analysis/plot_*.py) ------------------------------------------
+
+
+def require_points(path, points, keys, what=""):
+    """SystemExit naming the first of `keys` missing from `points` (as '/points/<key>'),
+    followed by `what` (e.g. a note on the file's experiment)."""
+    for key in keys:
+        if key not in points:
+            raise SystemExit("error: %s: missing dataset '/points/%s'%s" % (path, key, what))
+
+
+def check_point_arrays(path, arrays, n_points):
+    """SystemExit unless every array of the dict name -> array `arrays` is 1-D of length
+    `n_points` (one value per point, like /points/alpha)."""
+    for name, arr in arrays.items():
+        if arr.ndim != 1 or arr.shape[0] != n_points:
+            raise SystemExit("error: %s: dataset '%s' has shape %s, expected [%d] like /points/alpha"
+                             % (path, name, list(arr.shape), n_points))
+
+
+def realised_load(points):
+    """The load p/N per point as floats (the simulation stores p = round(alpha N) patterns, and
+    the file's theory is evaluated there), or /points/alpha if the file has no /points/p."""
+    if "p" in points:
+        return np.asarray(points["p"], dtype=float) / np.asarray(points["N"], dtype=float)
+    return np.asarray(points["alpha"], dtype=float)
+
+
+def samples_per_point(count):
+    """'K samples per point', 'K1-K2 samples per point' or 'no samples' for /results/.../count."""
+    count = np.asarray(count)
+    if count.size and count.min() == count.max():
+        return "%d samples per point" % int(count[0])
+    if count.size:
+        return "%d-%d samples per point" % (int(count.min()), int(count.max()))
+    return "no samples"
+
+
+def warn_unexpected_experiment(path, experiment, expected, accepted=None):
+    """A warning on stderr if the root attribute `experiment` is set and not in `accepted`
+    (default: just `expected`, the experiment the message names)."""
+    if experiment is not None and experiment not in (accepted or (expected,)):
+        sys.stderr.write("warning: %s: experiment is '%s', not '%s'\n" % (path, experiment, expected))
+
+
+def default_output(path, suffix):
+    """The default output of a plot script: `path` with ".h5" (or ".hdf5") replaced by
+    `suffix`, e.g. "-one-step.png"; `suffix` is appended to other names."""
+    root, ext = os.path.splitext(path)
+    if ext.lower() in (".h5", ".hdf5"):
+        return root + suffix
+    return path + suffix
+
+
+def add_output_option(parser, suffix):
+    """Adds the -o/--output option whose default is default_output(FILE, suffix)."""
+    parser.add_argument("-o", "--output", metavar="OUT.png",
+                        help="output PNG (default: FILE with .h5 replaced by %s)" % suffix)
+
+
+def positive_values(shown):
+    """The finite positive values of a list of arrays (the values drawn on a log axis)."""
+    vals = np.concatenate(shown) if shown else np.array([])
+    return vals[np.isfinite(vals) & (vals > 0)]
+
+
+def finish_error_plot(fig, ax, handles, log, masked_zero):
+    """The common end of the error-probability plots (plot_one_step, plot_steady_state), after
+    their y limits are set: on a log axis a note on the `masked_zero` zero means left out, then
+    the grid, the legend of `handles` (moved up above the note) and tight_layout."""
+    if log and masked_zero:
+        ax.text(0.99, 0.01, "%d point(s) with zero mean not shown (log scale)" % masked_zero,
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="0.35")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(handles=handles, fontsize=8, loc="lower right" if log else "upper left",
+              bbox_to_anchor=(1.0, 0.05) if (log and masked_zero) else None)
+    fig.tight_layout()
 
 
 def save_figure(fig, output, **savefig_args):

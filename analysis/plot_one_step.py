@@ -44,10 +44,7 @@ def book_one_step_error(alpha):
 
 
 def default_output(path):
-    root, ext = os.path.splitext(path)
-    if ext.lower() in (".h5", ".hdf5"):
-        return root + "-one-step.png"
-    return path + "-one-step.png"
+    return nnsim_h5.default_output(path, "-one-step.png")
 
 
 def parse_args(argv):
@@ -55,8 +52,7 @@ def parse_args(argv):
         description="Plot the one-step error probability against alpha = p/N "
                     "(Mehlig Fig. 2.7) from an nnsim-hopfield one-step HDF5 file.")
     parser.add_argument("file", metavar="FILE", help="HDF5 file from nnsim-hopfield --experiment one-step")
-    parser.add_argument("-o", "--output", metavar="OUT.png",
-                        help="output PNG (default: FILE with .h5 replaced by -one-step.png)")
+    nnsim_h5.add_output_option(parser, "-one-step.png")
     parser.add_argument("--linear", action="store_true",
                         help="linear y axis (default: logarithmic)")
     return parser.parse_args(argv)
@@ -67,9 +63,7 @@ def load(path):
     with nnsim_h5.open_file(path) as f:
         attrs = nnsim_h5.root_attributes(f)
         points = nnsim_h5.load_points(f)
-        for key in ("N", "alpha"):
-            if key not in points:
-                raise SystemExit("error: %s: missing dataset '/points/%s'" % (path, key))
+        nnsim_h5.require_points(path, points, ("N", "alpha"))
         obs = nnsim_h5.load_observable(f, OBSERVABLE)
         theory = nnsim_h5.load_theory(f, OBSERVABLE)
         exact = nnsim_h5.load_theory(f, OBSERVABLE + "_exact")
@@ -81,10 +75,7 @@ def load(path):
         arrays["/theory/%s" % OBSERVABLE] = theory
     if exact is not None:
         arrays["/theory/%s_exact" % OBSERVABLE] = exact
-    for name, arr in arrays.items():
-        if arr.ndim != 1 or arr.shape[0] != n_points:
-            raise SystemExit("error: %s: dataset '%s' has shape %s, expected [%d] like /points/alpha"
-                             % (path, name, list(arr.shape), n_points))
+    nnsim_h5.check_point_arrays(path, arrays, n_points)
     if n_points == 0:
         raise SystemExit("error: %s: the file holds no points" % path)
     return attrs, points, obs, theory, exact
@@ -92,13 +83,7 @@ def load(path):
 
 def title_text(attrs, count):
     seed = attrs.get("seed", "?")
-    count = np.asarray(count)
-    if count.size and count.min() == count.max():
-        samples = "%d samples per point" % int(count[0])
-    elif count.size:
-        samples = "%d-%d samples per point" % (int(count.min()), int(count.max()))
-    else:
-        samples = "no samples"
+    samples = nnsim_h5.samples_per_point(count)
     program = attrs.get("program", "nnsim-hopfield")
     experiment = attrs.get("experiment", "one-step")
     return ("One-step error probability (%s, %s)\nseed = %s, %s" % (program, experiment, seed, samples))
@@ -106,17 +91,12 @@ def title_text(attrs, count):
 
 def plot(path, output, linear):
     attrs, points, obs, theory, exact = load(path)
-    experiment = attrs.get("experiment")
-    if experiment is not None and experiment != "one-step":
-        sys.stderr.write("warning: %s: experiment is '%s', not 'one-step'\n" % (path, experiment))
+    nnsim_h5.warn_unexpected_experiment(path, attrs.get("experiment"), "one-step")
 
     N = np.asarray(points["N"])
-    # The simulation stores p = round(alpha N) patterns: plot against the realised load p/N,
-    # where the theory is evaluated too (it differs from the requested alpha at small N).
-    if "p" in points:
-        alpha = np.asarray(points["p"], dtype=float) / np.asarray(N, dtype=float)
-    else:
-        alpha = np.asarray(points["alpha"], dtype=float)
+    # Plot against the realised load p/N, where the theory is evaluated too (it differs from
+    # the requested alpha at small N).
+    alpha = nnsim_h5.realised_load(points)
     mean, stderr = obs["mean"], obs["stderr"]
     log = not linear
 
@@ -178,19 +158,12 @@ def plot(path, output, linear):
     ax.set_title(title_text(attrs, obs["count"]), fontsize=11)
     if log:
         ax.set_yscale("log")
-        vals = np.concatenate(shown) if shown else np.array([])
-        vals = vals[np.isfinite(vals) & (vals > 0)]
+        vals = nnsim_h5.positive_values(shown)
         if vals.size:
             ax.set_ylim(vals.min() / 3.0, min(1.0, vals.max() * 3.0))
-        if masked_zero:
-            ax.text(0.99, 0.01, "%d point(s) with zero mean not shown (log scale)" % masked_zero,
-                    transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="0.35")
     else:
         ax.set_ylim(bottom=0.0)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(handles=handles, fontsize=8, loc="lower right" if log else "upper left",
-              bbox_to_anchor=(1.0, 0.05) if (log and masked_zero) else None)
-    fig.tight_layout()
+    nnsim_h5.finish_error_plot(fig, ax, handles, log, masked_zero)
     return nnsim_h5.save_figure(fig, output)
 
 

@@ -42,10 +42,7 @@ EXPERIMENTS = ("phase-diagram", "order-parameter")
 
 
 def default_output(path):
-    root, ext = os.path.splitext(path)
-    if ext.lower() in (".h5", ".hdf5"):
-        return root + "-phase-diagram.png"
-    return path + "-phase-diagram.png"
+    return nnsim_h5.default_output(path, "-phase-diagram.png")
 
 
 def parse_args(argv):
@@ -57,8 +54,7 @@ def parse_args(argv):
                         help="HDF5 file from nnsim-hopfield --experiment phase-diagram (or order-parameter)")
     parser.add_argument("--N", type=int, metavar="N",
                         help="number of neurons to draw if the file holds several (default: the largest)")
-    parser.add_argument("-o", "--output", metavar="OUT.png",
-                        help="output PNG (default: FILE with .h5 replaced by -phase-diagram.png)")
+    nnsim_h5.add_output_option(parser, "-phase-diagram.png")
     return parser.parse_args(argv)
 
 
@@ -70,9 +66,7 @@ def load(path):
         experiment = attrs.get("experiment")
         what = (" (experiment '%s'; expected a phase-diagram or order-parameter file)" % experiment
                 if experiment not in EXPERIMENTS and experiment is not None else "")
-        for key in ("N", "alpha", "noise"):
-            if key not in points:
-                raise SystemExit("error: %s: missing dataset '/points/%s'%s" % (path, key, what))
+        nnsim_h5.require_points(path, points, ("N", "alpha", "noise"), what)
         if "/results/%s/mean" % OBSERVABLE not in f:
             raise SystemExit("error: %s: missing dataset '/results/%s/mean'%s" % (path, OBSERVABLE, what))
         obs = nnsim_h5.load_observable(f, OBSERVABLE)
@@ -86,10 +80,7 @@ def load(path):
               "/results/%s/count" % OBSERVABLE: obs["count"]}
     if "p" in points:
         arrays["/points/p"] = points["p"]
-    for name, arr in arrays.items():
-        if arr.ndim != 1 or arr.shape[0] != n_points:
-            raise SystemExit("error: %s: dataset '%s' has shape %s, expected [%d] like /points/alpha"
-                             % (path, name, list(arr.shape), n_points))
+    nnsim_h5.check_point_arrays(path, arrays, n_points)
     if (boundary is None) != (boundary_alpha is None):
         missing = "boundary_alpha" if boundary_alpha is None else "boundary"
         raise SystemExit("error: %s: missing dataset '/theory/%s' (the other half of the "
@@ -186,18 +177,13 @@ def title_text(attrs, n, count):
 
 def plot(path, output, wanted_N=None):
     attrs, points, obs, boundary, boundary_alpha = load(path)
-    experiment = attrs.get("experiment")
-    if experiment is not None and experiment not in EXPERIMENTS:
-        sys.stderr.write("warning: %s: experiment is '%s', not 'phase-diagram'\n" % (path, experiment))
+    nnsim_h5.warn_unexpected_experiment(path, attrs.get("experiment"), "phase-diagram", EXPERIMENTS)
 
     N = np.asarray(points["N"])
     n = select_N(path, N, wanted_N)
     sel = np.flatnonzero(N == n)
-    # The simulation stores p = round(alpha N) patterns: place cells at the realised load p/N.
-    if "p" in points:
-        x = np.asarray(points["p"], dtype=float)[sel] / float(n)
-    else:
-        x = np.asarray(points["alpha"], dtype=float)[sel]
+    # Place the cells at the realised load p/N.
+    x = nnsim_h5.realised_load(points)[sel]
     y = np.asarray(points["noise"], dtype=float)[sel]
     xs, ys, M = grid(path, x, y, obs["mean"][sel], obs["count"][sel])
     xe, ye = edges(xs), edges(ys)

@@ -136,10 +136,7 @@ def load_one_step(path):
 
 
 def default_output(path):
-    root, ext = os.path.splitext(path)
-    if ext.lower() in (".h5", ".hdf5"):
-        return root + "-steady-state.png"
-    return path + "-steady-state.png"
+    return nnsim_h5.default_output(path, "-steady-state.png")
 
 
 def parse_args(argv):
@@ -150,8 +147,7 @@ def parse_args(argv):
     parser.add_argument("--one-step", metavar="FILE2",
                         help="also draw the simulated one-step error of this "
                              "nnsim-hopfield --experiment one-step file")
-    parser.add_argument("-o", "--output", metavar="OUT.png",
-                        help="output PNG (default: FILE with .h5 replaced by -steady-state.png)")
+    nnsim_h5.add_output_option(parser, "-steady-state.png")
     parser.add_argument("--linear", action="store_true",
                         help="linear y axis (default: logarithmic)")
     return parser.parse_args(argv)
@@ -159,13 +155,8 @@ def parse_args(argv):
 
 def realised_load(path, points):
     """p/N per point (the load the simulation and the file's theory use), else /points/alpha."""
-    for key in ("N", "alpha"):
-        if key not in points:
-            raise SystemExit("error: %s: missing dataset '/points/%s'" % (path, key))
-    N = np.asarray(points["N"], dtype=float)
-    if "p" in points:
-        return np.asarray(points["p"], dtype=float) / N
-    return np.asarray(points["alpha"], dtype=float)
+    nnsim_h5.require_points(path, points, ("N", "alpha"))
+    return nnsim_h5.realised_load(points)
 
 
 def load(path):
@@ -184,22 +175,13 @@ def load(path):
               "/results/%s/count" % OBSERVABLE: obs["count"]}
     if theory is not None:
         arrays["/theory/%s" % OBSERVABLE] = theory
-    for name, arr in arrays.items():
-        if arr.ndim != 1 or arr.shape[0] != n_points:
-            raise SystemExit("error: %s: dataset '%s' has shape %s, expected [%d] like /points/alpha"
-                             % (path, name, list(arr.shape), n_points))
+    nnsim_h5.check_point_arrays(path, arrays, n_points)
     return attrs, points, obs, theory
 
 
 def title_text(attrs, count):
     seed = attrs.get("seed", "?")
-    count = np.asarray(count)
-    if count.size and count.min() == count.max():
-        samples = "%d samples per point" % int(count[0])
-    elif count.size:
-        samples = "%d-%d samples per point" % (int(count.min()), int(count.max()))
-    else:
-        samples = "no samples"
+    samples = nnsim_h5.samples_per_point(count)
     update = attrs.get("update", "random")
     return ("Steady-state error probability (nnsim-hopfield, steady-state)\n"
             "zero noise, %s updates, seed = %s, %s" % (update, seed, samples))
@@ -224,15 +206,11 @@ def _errorbars(ax, a, m, s, log, **kwargs):
 
 def plot(path, output, linear, one_step_path=None):
     attrs, points, obs, theory = load(path)
-    experiment = attrs.get("experiment")
-    if experiment is not None and experiment != "steady-state":
-        sys.stderr.write("warning: %s: experiment is '%s', not 'steady-state'\n" % (path, experiment))
+    nnsim_h5.warn_unexpected_experiment(path, attrs.get("experiment"), "steady-state")
     one_step = None
     if one_step_path is not None:
         os_attrs, os_N, os_alpha, os_obs = load_one_step(one_step_path)
-        if os_attrs.get("experiment") not in (None, "one-step"):
-            sys.stderr.write("warning: %s: experiment is '%s', not 'one-step'\n"
-                             % (one_step_path, os_attrs.get("experiment")))
+        nnsim_h5.warn_unexpected_experiment(one_step_path, os_attrs.get("experiment"), "one-step")
         one_step = (os_N, os_alpha, os_obs)
 
     N = np.asarray(points["N"])
@@ -317,21 +295,14 @@ def plot(path, output, linear, one_step_path=None):
     ax.set_title(title_text(attrs, obs["count"]), fontsize=11)
     if log:
         ax.set_yscale("log")
-        vals = np.concatenate(shown) if shown else np.array([])
-        vals = vals[np.isfinite(vals) & (vals > 0)]
+        vals = nnsim_h5.positive_values(shown)
         if vals.size:
             ax.set_ylim(max(vals.min() / 5.0, 1e-12), min(1.0, vals.max() * 3.0))
         else:  # no data to show: the range of the one-step curve
             ax.set_ylim(max(one[ok].min(), 1e-12) if np.any(ok) else 1e-6, 1.0)
-        if masked_zero:
-            ax.text(0.99, 0.01, "%d point(s) with zero mean not shown (log scale)" % masked_zero,
-                    transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="0.35")
     else:
         ax.set_ylim(bottom=0.0)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(handles=handles, fontsize=8, loc="lower right" if log else "upper left",
-              bbox_to_anchor=(1.0, 0.05) if (log and masked_zero) else None)
-    fig.tight_layout()
+    nnsim_h5.finish_error_plot(fig, ax, handles, log, masked_zero)
     return nnsim_h5.save_figure(fig, output)
 
 

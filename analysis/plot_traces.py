@@ -50,10 +50,7 @@ STOCHASTIC = ("order-parameter", "phase-diagram")
 
 
 def default_output(path):
-    root, ext = os.path.splitext(path)
-    if ext.lower() in (".h5", ".hdf5"):
-        return root + "-traces.png"
-    return path + "-traces.png"
+    return nnsim_h5.default_output(path, "-traces.png")
 
 
 def _point_list(text):
@@ -82,8 +79,7 @@ def parse_args(argv):
         description="Plot m_1(t) against t in sweeps (Mehlig Fig. 3.2) from an nnsim-hopfield "
                     "HDF5 file written with --trace-every K.")
     parser.add_argument("file", metavar="FILE", help="HDF5 file from nnsim-hopfield ... --trace-every K")
-    parser.add_argument("-o", "--output", metavar="OUT.png",
-                        help="output PNG (default: FILE with .h5 replaced by -traces.png)")
+    nnsim_h5.add_output_option(parser, "-traces.png")
     parser.add_argument("--points", type=_point_list, metavar="I,J,...",
                         help="0-based indices of the points to draw (default: all, at most %d)" % MAX_POINTS)
     parser.add_argument("--samples", type=_non_negative, default=3, metavar="K",
@@ -130,9 +126,7 @@ def load(path):
         sweeps_made = None
         if "/results/sweeps/samples" in f:  # deterministic runs: sweeps until the fixed point
             sweeps_made = np.asarray(f["/results/sweeps/samples"][()], dtype=float)
-    for key in ("N", "alpha"):
-        if key not in points:
-            raise SystemExit("error: %s: missing dataset '/points/%s'" % (path, key))
+    nnsim_h5.require_points(path, points, ("N", "alpha"))
     n_points = points["alpha"].shape[0]
     if n_points == 0:
         raise SystemExit("error: %s: the file holds no points" % path)
@@ -151,10 +145,7 @@ def load(path):
             arrays["/points/" + key] = points[key]
     if theory is not None:
         arrays["/theory/" + theory_name] = theory
-    for name, arr in arrays.items():
-        if arr.ndim != 1 or arr.shape[0] != n_points:
-            raise SystemExit("error: %s: dataset '%s' has shape %s, expected [%d] like /points/alpha"
-                             % (path, name, list(arr.shape), n_points))
+    nnsim_h5.check_point_arrays(path, arrays, n_points)
     if sweeps_made is not None and sweeps_made.shape[:1] != (n_points,):
         sweeps_made = None
     every = _int_attr(attrs, "trace-every")

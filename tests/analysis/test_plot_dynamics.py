@@ -16,28 +16,24 @@ $NNSIM_ANALYSIS_DIR, else ../../analysis relative to this file.
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
-PYTHON = "/usr/bin/python3"
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, os.pardir, os.pardir))
-ANALYSIS_DIR = os.path.abspath(os.environ.get("NNSIM_ANALYSIS_DIR") or os.path.join(ROOT, "analysis"))
-DRIVER = os.environ.get("NNSIM_HOPFIELD") or os.path.join(ROOT, "build", "apps", "nnsim-hopfield")
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plot_test_support import (  # noqa: E402
+    ANALYSIS_DIR, DRIVER, assert_png, requires_driver, run, run_driver)
+
 PLOT_SS = os.path.join(ANALYSIS_DIR, "plot_steady_state.py")
 PLOT_PD = os.path.join(ANALYSIS_DIR, "plot_phase_diagram.py")
 
-sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, ANALYSIS_DIR)
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 import plot_steady_state  # noqa: E402
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 SS_ARGS = ["--experiment", "steady-state", "--N", "200,400", "--alpha", "0.05:0.2:0.05", "--samples", "4"]
 PD_ARGS = ["--experiment", "phase-diagram", "--N", "200", "--alpha", "0.04:0.16:0.04",
@@ -46,36 +42,6 @@ OS_ARGS = ["--experiment", "one-step", "--N", "200,400", "--alpha", "0.05:0.2:0.
 
 # Mehlig, "Machine learning with neural networks": m_1 of (3.39)-(3.41) at these loads.
 BOOK_M1 = [(0.10, 0.99800), (0.12, 0.99322), (0.13, 0.98721), (0.137, 0.97544)]
-
-
-def subprocess_env():
-    env = dict(os.environ)
-    env.update({"MPLBACKEND": "Agg", "OMPI_ALLOW_RUN_AS_ROOT": "1",
-                "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "PYTHONDONTWRITEBYTECODE": "1",
-                "OMP_NUM_THREADS": "1"})
-    env.setdefault("MPLCONFIGDIR", tempfile.gettempdir())
-    return env
-
-
-def run(*args):
-    return subprocess.run([PYTHON] + list(args), capture_output=True, text=True,
-                          env=subprocess_env(), timeout=300)
-
-
-def assert_png(test, path):
-    test.assertTrue(os.path.isfile(path), "no PNG written at %s" % path)
-    size = os.path.getsize(path)
-    test.assertGreater(size, 1000, "PNG %s is suspiciously small (%d bytes)" % (path, size))
-    with open(path, "rb") as fh:
-        test.assertEqual(fh.read(8), PNG_MAGIC, "%s does not start with the PNG signature" % path)
-    import matplotlib.image as mpimg
-    img = mpimg.imread(path)
-    test.assertGreaterEqual(img.shape[0], 300)
-    test.assertGreaterEqual(img.shape[1], 300)
-    # Not a blank canvas: many distinct colours (data markers, lines, text, colour map).
-    colours = np.unique(np.round(img[..., :3].reshape(-1, 3) * 255).astype(int), axis=0)
-    test.assertGreater(len(colours), 20, "PNG looks blank")
-    return img
 
 
 def subset_copy(src, dst, index, N=None, p=None):
@@ -151,8 +117,7 @@ class SolverTest(unittest.TestCase):
         self.assertEqual(plot_phase_diagram.default_output("/a/b/run.h5"), "/a/b/run-phase-diagram.png")
 
 
-@unittest.skipUnless(os.path.isfile(DRIVER) and os.access(DRIVER, os.X_OK),
-                     "driver %s not built (set NNSIM_HOPFIELD)" % DRIVER)
+@requires_driver
 class DriverPlotTest(unittest.TestCase):
     """Plots of files written by the real nnsim-hopfield."""
 
@@ -163,16 +128,7 @@ class DriverPlotTest(unittest.TestCase):
         cls.pd = os.path.join(cls.tmp, "pd.h5")
         cls.os = os.path.join(cls.tmp, "os.h5")
         # The three runs are independent: start them together (phase-diagram takes longest).
-        procs = []
-        for args, out in ((PD_ARGS, cls.pd), (SS_ARGS, cls.ss), (OS_ARGS, cls.os)):
-            cmd = [DRIVER] + args + ["-o", out, "--force", "-q"]
-            procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                                text=True, env=subprocess_env())))
-        for cmd, proc in procs:
-            stdout, stderr = proc.communicate(timeout=300)
-            if proc.returncode != 0:
-                raise RuntimeError("%s failed with exit code %d:\n%s\n%s"
-                                   % (" ".join(cmd), proc.returncode, stdout, stderr))
+        run_driver(DRIVER, ((PD_ARGS, cls.pd), (SS_ARGS, cls.ss), (OS_ARGS, cls.os)))
 
     @classmethod
     def tearDownClass(cls):

@@ -12,19 +12,17 @@ The scripts are found through $NNSIM_ANALYSIS_DIR, else ../../analysis relative 
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
-PYTHON = "/usr/bin/python3"
-HERE = os.path.dirname(os.path.abspath(__file__))
-ANALYSIS_DIR = os.path.abspath(
-    os.environ.get("NNSIM_ANALYSIS_DIR") or os.path.join(HERE, os.pardir, os.pardir, "analysis"))
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plot_test_support import ANALYSIS_DIR, assert_png, run  # noqa: E402
+
 PLOT = os.path.join(ANALYSIS_DIR, "plot_one_step.py")
 NNSIM_H5 = os.path.join(ANALYSIS_DIR, "nnsim_h5.py")
 
-sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, ANALYSIS_DIR)
 
 import h5py  # noqa: E402
@@ -34,19 +32,10 @@ from scipy.stats import binom  # noqa: E402
 
 import nnsim_h5  # noqa: E402
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 N_VALUES = [100, 400]
 ALPHAS = [0.05, 0.1, 0.2, 0.35, 0.5]
 SAMPLES = 10
 SEED = 12345
-
-
-def subprocess_env():
-    env = dict(os.environ)
-    env.update({"MPLBACKEND": "Agg", "OMPI_ALLOW_RUN_AS_ROOT": "1",
-                "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "PYTHONDONTWRITEBYTECODE": "1"})
-    env.setdefault("MPLCONFIGDIR", tempfile.gettempdir())
-    return env
 
 
 def book(alpha):
@@ -113,26 +102,6 @@ def write_file(path, omit=()):
             f["/points/alpha"].make_scale("alpha")
             f["/results/one_step_error/mean"].dims[0].attach_scale(f["/points/alpha"])
     return {"N": N, "alpha": alpha, "p": p, "samples": samples, "exact": ex}
-
-
-def run(*args):
-    return subprocess.run([PYTHON] + list(args), capture_output=True, text=True,
-                          env=subprocess_env(), timeout=300)
-
-
-def assert_png(test, path):
-    test.assertTrue(os.path.isfile(path), "no PNG written at %s" % path)
-    size = os.path.getsize(path)
-    test.assertGreater(size, 1000, "PNG %s is suspiciously small (%d bytes)" % (path, size))
-    with open(path, "rb") as fh:
-        test.assertEqual(fh.read(8), PNG_MAGIC, "%s does not start with the PNG signature" % path)
-    import matplotlib.image as mpimg
-    img = mpimg.imread(path)
-    test.assertGreaterEqual(img.shape[0], 300)
-    test.assertGreaterEqual(img.shape[1], 300)
-    # Not a blank canvas: many distinct colours (data markers, lines, text).
-    colours = np.unique(np.round(img[..., :3].reshape(-1, 3) * 255).astype(int), axis=0)
-    test.assertGreater(len(colours), 20, "PNG looks blank")
 
 
 class OneStepPlotTest(unittest.TestCase):

@@ -16,27 +16,23 @@ else ../../analysis relative to this file.
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
-PYTHON = "/usr/bin/python3"
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, os.pardir, os.pardir))
-ANALYSIS_DIR = os.path.abspath(os.environ.get("NNSIM_ANALYSIS_DIR") or os.path.join(ROOT, "analysis"))
-DRIVER = os.environ.get("NNSIM_HOPFIELD") or os.path.join(ROOT, "build", "apps", "nnsim-hopfield")
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot_test_support  # noqa: E402
+from plot_test_support import ANALYSIS_DIR, DRIVER, requires_driver, run_driver  # noqa: E402
+
 PLOT = os.path.join(ANALYSIS_DIR, "plot_traces.py")
 
-sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, ANALYSIS_DIR)
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 import plot_traces  # noqa: E402
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 SWEEPS, TRANSIENT = 60, 10
 OP_ARGS = ["--experiment", "order-parameter", "--N", "300", "--alpha", "0.05", "--noise", "0.3,0.9",
@@ -47,37 +43,13 @@ NO_TRACE_ARGS = ["--experiment", "order-parameter", "--N", "200", "--alpha", "0.
                  "--sweeps", "20", "--transient", "5", "--samples", "2"]
 
 
-def subprocess_env():
-    env = dict(os.environ)
-    env.update({"MPLBACKEND": "Agg", "OMPI_ALLOW_RUN_AS_ROOT": "1",
-                "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "PYTHONDONTWRITEBYTECODE": "1",
-                "OMP_NUM_THREADS": "1"})
-    env.setdefault("MPLCONFIGDIR", tempfile.gettempdir())
-    return env
-
-
 def start_plot(*args):
-    return subprocess.Popen([PYTHON, PLOT] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=subprocess_env())
+    return plot_test_support.start(PLOT, *args)
 
 
 def assert_png(test, path):
-    test.assertTrue(os.path.isfile(path), "no PNG written at %s" % path)
-    size = os.path.getsize(path)
-    test.assertGreater(size, 1000, "PNG %s is suspiciously small (%d bytes)" % (path, size))
-    with open(path, "rb") as fh:
-        test.assertEqual(fh.read(8), PNG_MAGIC, "%s does not start with the PNG signature" % path)
-    import matplotlib.image as mpimg
-    img = mpimg.imread(path)
-    test.assertGreaterEqual(img.shape[0], 300)
-    test.assertGreaterEqual(img.shape[1], 300)
-    # Not a blank canvas: many distinct colours (anti-aliased lines, text, shading) ...
-    colours = np.unique(np.round(img[..., :3].reshape(-1, 3) * 255).astype(int), axis=0)
-    test.assertGreater(len(colours), 20, "PNG looks blank")
-    # ... and coloured traces, not only black text and grey axes.
-    coloured = np.ptp(img[..., :3], axis=-1) > 0.2
-    test.assertGreater(coloured.mean(), 0.002, "no coloured traces in %s" % path)
-    return img
+    """A PNG with coloured traces (one colour per point)."""
+    return plot_test_support.assert_png(test, path, require_colour=True)
 
 
 def read(path, *names):
@@ -107,8 +79,7 @@ class HelperTest(unittest.TestCase):
         self.assertEqual(plot_traces.parse_args(["x.h5"]).samples, 3)
 
 
-@unittest.skipUnless(os.path.isfile(DRIVER) and os.access(DRIVER, os.X_OK),
-                     "driver %s not built (set NNSIM_HOPFIELD)" % DRIVER)
+@requires_driver
 class DriverTraceTest(unittest.TestCase):
     """Traces in files written by the real nnsim-hopfield, and their plots."""
 
@@ -121,16 +92,7 @@ class DriverTraceTest(unittest.TestCase):
         cls.no_trace = os.path.join(cls.tmp, "no-trace.h5")
         runs = ((OP_ARGS + ["--trace-every", "2"], cls.op2), (OP_ARGS + ["--trace-every", "1"], cls.op1),
                 (SS_ARGS, cls.ss), (NO_TRACE_ARGS, cls.no_trace))
-        procs = []
-        for args, out in runs:  # independent runs: start them together
-            cmd = [DRIVER] + args + ["-o", out, "--force", "-q"]
-            procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                                text=True, env=subprocess_env())))
-        for cmd, proc in procs:
-            stdout, stderr = proc.communicate(timeout=300)
-            if proc.returncode != 0:
-                raise RuntimeError("%s failed with exit code %d:\n%s\n%s"
-                                   % (" ".join(cmd), proc.returncode, stdout, stderr))
+        run_driver(DRIVER, runs)  # independent runs: started together
 
         # A file with 8 points (the order-parameter points repeated) for the "at most 6" rule.
         cls.many = os.path.join(cls.tmp, "many.h5")
