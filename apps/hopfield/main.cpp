@@ -26,8 +26,10 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   CommonOptions common;
   HopfieldOptions hopfield;
   po::options_description all;
-  all.add(hopfield_options(hopfield)).add(common_options(common, "nnsim-hopfield.h5"));
-  const auto parsed = parse_options(argc, argv, all);
+  all.add(hopfield_options(hopfield))
+      .add(common_options(common, "nnsim-hopfield.h5", 100,
+                          "independent samples (fresh random patterns and dynamics)"));
+  auto parsed = parse_options(argc, argv, all, mpi.comm());
   if (parsed.help) {
     if (mpi.rank() == 0) {
       std::cout << help_text(kProgram,
@@ -42,36 +44,18 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     }
     return kExitOk;
   }
-  const std::string& kind = hopfield.experiment;
-  require(kind == "one-step" || kind == "steady-state" || kind == "order-parameter" || kind == "phase-diagram" ||
-              kind == "theory",
-          "experiment", "one of: one-step, steady-state, order-parameter, phase-diagram, theory", kind);
-  require(hopfield.diagonal == "zero" || hopfield.diagonal == "keep", "diagonal", "zero or keep", hopfield.diagonal);
-  require(hopfield.samples >= 1 && hopfield.samples <= 1'000'000'000, "samples", "an integer in [1, 1e9]",
-          hopfield.samples);
-  require(hopfield.update == "random" || hopfield.update == "sequential" || hopfield.update == "synchronous",
-          "update", "random, sequential or synchronous", hopfield.update);
-  require(hopfield.flip_fraction >= 0 && hopfield.flip_fraction <= 0.5, "flip-fraction", "in [0, 0.5]",
-          hopfield.flip_fraction);
-  require(hopfield.max_sweeps >= 1, "max-sweeps", ">= 1", hopfield.max_sweeps);
-  {
-    const std::uint64_t run_sweeps = kind == "steady-state" ? hopfield.max_sweeps : hopfield.sweeps;
-    require(hopfield.trace_every == 0 || hopfield.trace_every <= run_sweeps, "trace-every",
-            "0 (off) or at most the sweeps of a run (" + std::to_string(run_sweeps) + ")", hopfield.trace_every);
-  }
-  require(hopfield.retrieved_threshold > -1 && hopfield.retrieved_threshold < 1, "retrieved-threshold",
-          "in (-1, 1)", hopfield.retrieved_threshold);
-  require(hopfield.weights == "auto" || hopfield.weights == "patterns" || hopfield.weights == "matrix", "weights",
-          "auto, patterns or matrix", hopfield.weights);
-  require(hopfield.memory_budget_mb > 0, "memory-budget", "> 0 MB", hopfield.memory_budget_mb);
-  require(common.threads >= 1 && common.threads <= 1024, "threads", "an integer in [1, 1024]", common.threads);
-  require(common.time_limit >= 0, "time-limit", ">= 0 seconds", common.time_limit);
-  require(common.checkpoint_interval > 0, "checkpoint-interval", "> 0 seconds", common.checkpoint_interval);
-  require(!common.output.empty(), "output", "a file name", "''");
+  const Choices choices = parse_choices(hopfield);
+  drop_inapplicable_options(choices.experiment, parsed.values);
+  validate(hopfield, choices, common);
   log::set_quiet(common.quiet);
-  if (kind == "theory") return run_theory(hopfield, common, parsed, all, mpi);
-  const auto experiment =
-      kind == "one-step" ? one_step_experiment(hopfield, common) : dynamics_experiment(hopfield, common);
+  if (choices.experiment == Experiment::kTheory) return run_theory(hopfield, common, parsed, all, mpi);
+  const PointKey keys = key_base(hopfield.experiment, all, parsed.values);
+  auto experiment = choices.experiment == Experiment::kOneStep
+                        ? one_step_experiment(hopfield, choices, common, keys)
+                        : dynamics_experiment(hopfield, choices, common, keys);
+  experiment.run_control_options = run_control_options();
+  experiment.merge_axes = {"N", "alpha"};
+  if (choices.stochastic()) experiment.merge_axes.push_back("noise");
   return run_gridded_experiment(experiment, common, parsed, all, mpi);
 }
 

@@ -32,12 +32,12 @@ int run_theory(const HopfieldOptions& o, const CommonOptions& common, const Pars
     const auto critical = hf::zero_noise_critical_point();
     return std::vector<TheoryCurve>{
         {"one_step_error", "alpha", alphas, one_step, "large-N one-step error probability",
-         "(2.39): (1/2)[1 - erf(sqrt(1/(2 alpha)))]", "load alpha = p/N", "dimensionless (probability)"},
+         "(2.39): (1/2)[1 - erf(sqrt(1/(2 alpha)))]", "load alpha = p/N", "1"},
         {"final_overlap", "alpha", alphas, steady_m,
          "zero-noise steady-state overlap of the retrieval solution; NaN above alpha_c",
          "(3.39)-(3.41): y (sqrt(2 alpha) + (2/sqrt(pi)) exp(-y^2)) = erf(y), m_1 = erf(y)", "load alpha = p/N"},
         {"steady_state_error", "alpha", alphas, steady_err, "zero-noise steady-state error; NaN above alpha_c",
-         "(3.18): (1 - m_1)/2", "load alpha = p/N", "dimensionless (probability)"},
+         "(3.18): (1 - m_1)/2", "load alpha = p/N", "1"},
         {"boundary", "alpha", alphas, boundary,
          "retrieval boundary: largest noise 1/beta with a retrieval solution; 0 where there is none at any noise "
          "(alpha > 0.1381885, the maximum of the re-entrant replica-symmetric boundary)",

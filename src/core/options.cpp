@@ -1,6 +1,8 @@
 #include "core/options.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <typeinfo>
 
@@ -17,17 +19,25 @@ int default_thread_count() {
   return 1;
 }
 
-po::options_description common_options(CommonOptions& o, const std::string& default_output) {
-  po::options_description d("Run control (every driver)");
+po::options_description common_options(CommonOptions& o, const std::string& default_output,
+                                       std::uint64_t default_samples, const std::string& samples_meaning) {
+  po::options_description d("Samples and run control (every driver)");
   o.threads = default_thread_count();
   o.output = default_output;
+  o.samples = default_samples;
   // clang-format off
   d.add_options()
     ("help,h", "print this help and exit")
     ("config", po::value(&o.config)->value_name("FILE"),
      "read options from an INI file (name = value lines, same names as here); the command line wins")
     ("seed", po::value(&o.seed)->default_value(o.seed)->value_name("UINT64"),
-     "master seed; every random number is a function of (seed, point, sample, stream)")
+     "master seed; every random number is a function of (seed, point key, sample, stream), the point key "
+     "a hash of the point's parameter values")
+    ("samples", po::value(&o.samples)->default_value(o.samples)->value_name("S"),
+     (samples_meaning + " per point, in [1, 1e9]").c_str())
+    ("first-sample", po::value(&o.first_sample)->default_value(o.first_sample)->value_name("K"),
+     "number of the first sample: the run computes samples K .. K+S-1 of every point, so runs with disjoint "
+     "ranges can be merged with nnsim-merge")
     ("output,o", po::value(&o.output)->default_value(o.output)->value_name("FILE"),
      "HDF5 output file (written under a temporary name, renamed when complete)")
     ("force", po::bool_switch(&o.force), "overwrite an existing output file")
@@ -42,6 +52,19 @@ po::options_description common_options(CommonOptions& o, const std::string& defa
     ("quiet,q", po::bool_switch(&o.quiet), "print no progress or information, only errors");
   // clang-format on
   return d;
+}
+
+void validate_common_options(const CommonOptions& o) {
+  require(o.samples >= 1 && o.samples <= 1'000'000'000, "samples", "an integer in [1, 1e9]", o.samples);
+  require(o.first_sample <= (std::uint64_t{1} << 62), "first-sample", "an integer in [0, 2^62]", o.first_sample);
+  require(o.threads >= 1 && o.threads <= 1024, "threads", "an integer in [1, 1024]", o.threads);
+  require(o.time_limit >= 0, "time-limit", ">= 0 seconds", o.time_limit);
+  require(o.checkpoint_interval > 0, "checkpoint-interval", "> 0 seconds", o.checkpoint_interval);
+  require(!o.output.empty(), "output", "a file name", "''");
+  if (o.resume && o.force) {
+    throw UsageError("--resume and --force contradict each other: --resume continues the checkpoint of '" + o.output +
+                     "', --force discards it and starts afresh; pass one of them");
+  }
 }
 
 bool is_run_control_option(const std::string& name) {
@@ -80,7 +103,22 @@ std::string shell_quote(const std::string& arg) {
 }
 }  // namespace
 
-ParsedOptions parse_options(int argc, char** argv, const po::options_description& options) {
+std::string read_config_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw UsageError("--config: no such file '" + path + "'");
+  if (fs::is_directory(status)) throw UsageError("--config: '" + path + "' is a directory, not an INI file");
+  std::ifstream in(path);
+  if (!in) throw UsageError("--config: cannot open '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw UsageError("--config: cannot read '" + path + "'");
+  return text.str();
+}
+
+ParsedOptions parse_options(int argc, char** argv, const po::options_description& options,
+                            const ConfigReader& read_config) {
   ParsedOptions parsed;
   for (int i = 0; i < argc; ++i) {
     if (i) parsed.command_line += ' ';
@@ -88,23 +126,52 @@ ParsedOptions parse_options(int argc, char** argv, const po::options_description
   }
   const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
   try {
-    const auto command_line = po::command_line_parser(argc, argv).options(options).style(style).run();
+    // Words that belong to no option are collected, then refused with a message of our own.
+    po::options_description with_stray;
+    with_stray.add(options);
+    with_stray.add_options()("nnsim-stray-argument", po::value<std::vector<std::string>>(), "");
+    po::positional_options_description stray;
+    stray.add("nnsim-stray-argument", -1);
+    const auto command_line =
+        po::command_line_parser(argc, argv).options(with_stray).positional(stray).style(style).run();
+    for (const auto& o : command_line.options) {
+      if (o.string_key != "nnsim-stray-argument") continue;
+      const std::string word = o.value.empty() ? std::string() : o.value.front();
+      throw UsageError("unexpected argument '" + word +
+                       "': every value belongs to an option (--name VALUE), and a list is one word without "
+                       "spaces, e.g. --alpha 0.05,0.1");
+    }
     reject_negative_unsigned(command_line, options);
     po::store(command_line, parsed.values);
     parsed.help = parsed.values.count("help") > 0;
     if (parsed.help) return parsed;
     if (parsed.values.count("config")) {
-      const auto path = parsed.values["config"].as<std::string>();
-      std::ifstream in(path);
-      if (!in) throw UsageError("--config: cannot open '" + path + "'");
-      try {
-        const auto from_file = po::parse_config_file(in, options, /*allow_unregistered=*/false);
-        reject_negative_unsigned(from_file, options);
-        po::store(from_file, parsed.values);
-      } catch (const UsageError& e) {
-        throw UsageError("in config file '" + path + "': " + e.what());
-      } catch (const po::error& e) {
-        throw UsageError("in config file '" + path + "': " + e.what());
+      std::vector<std::string> chain;
+      std::string path = parsed.values["config"].as<std::string>();
+      while (!path.empty()) {
+        if (std::find(chain.begin(), chain.end(), path) != chain.end() || chain.size() >= 16) {
+          throw UsageError("--config: '" + path + "' includes itself (config = lines form a cycle)");
+        }
+        chain.push_back(path);
+        std::istringstream in(read_config(path));
+        std::string next;
+        try {
+          const auto from_file = po::parse_config_file(in, options, /*allow_unregistered=*/false);
+          reject_negative_unsigned(from_file, options);
+          for (const auto& o : from_file.options) {
+            if (o.string_key == "config" && !o.value.empty()) next = o.value.front();
+          }
+          po::store(from_file, parsed.values);
+        } catch (const UsageError& e) {
+          throw UsageError("in config file '" + path + "': " + e.what());
+        } catch (const po::error& e) {
+          throw UsageError("in config file '" + path + "': " + e.what());
+        }
+        if (!next.empty()) {
+          const std::filesystem::path nested(next);
+          next = nested.is_absolute() ? next : (std::filesystem::path(path).parent_path() / nested).string();
+        }
+        path = next;
       }
     }
     po::notify(parsed.values);
@@ -141,10 +208,11 @@ std::vector<std::pair<std::string, OptionValue>> option_values(const po::options
 }
 
 std::string options_json(const po::options_description& options, const po::variables_map& values,
-                         bool results_only) {
+                         bool results_only, const std::vector<std::string>& exclude) {
   JsonObject json;
   for (const auto& [name, value] : option_values(options, values)) {
     if (results_only && is_run_control_option(name)) continue;
+    if (std::find(exclude.begin(), exclude.end(), name) != exclude.end()) continue;
     std::visit([&json, &key = name](const auto& v) { json.add(key, v); }, value);
   }
   return json.str();

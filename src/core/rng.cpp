@@ -1,13 +1,17 @@
 #include "core/rng.hpp"
 
+#include <cmath>
+
+#include "core/json.hpp"
+
 namespace nnsim {
 namespace {
 __extension__ typedef unsigned __int128 uint128;
 }
 
-RandomStream::RandomStream(std::uint64_t seed, std::uint64_t point, std::uint64_t sample,
+RandomStream::RandomStream(std::uint64_t seed, std::uint64_t point_key, std::uint64_t sample,
                            std::uint64_t stream) {
-  counter_ = {{point, sample, stream, 0}};
+  counter_ = {{point_key, sample, stream, 0}};
   key_ = {{seed, kRngDomain}};
 }
 
@@ -41,6 +45,51 @@ void RandomStream::seek(std::uint64_t words) {
     refill();
     index_ = within;
   }
+}
+
+PointKey::PointKey(std::string domain) : encoding_(std::move(domain)) {}
+
+PointKey& PointKey::add(std::string_view name, std::int64_t value) {
+  encoding_ += '|';
+  encoding_ += name;
+  encoding_ += '=';
+  encoding_ += std::to_string(value);
+  return *this;
+}
+
+PointKey& PointKey::add(std::string_view name, std::uint64_t value) {
+  encoding_ += '|';
+  encoding_ += name;
+  encoding_ += '=';
+  encoding_ += std::to_string(value);
+  return *this;
+}
+
+PointKey& PointKey::add(std::string_view name, double value) {
+  return add(name, std::string_view(json_number(value == 0 ? 0.0 : value)));
+}
+
+PointKey& PointKey::add(std::string_view name, std::string_view value) {
+  encoding_ += '|';
+  encoding_ += name;
+  encoding_ += '=';
+  encoding_ += value;
+  return *this;
+}
+
+std::uint64_t PointKey::hash_point_key(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 (Fowler, Noll, Vo)
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  // MurmurHash3 fmix64 (Appleby): every input bit affects every output bit.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
 }
 
 }  // namespace nnsim

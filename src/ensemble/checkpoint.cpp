@@ -3,12 +3,22 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/rng.hpp"
 #include "io/hdf5.hpp"
 
 namespace nnsim {
 namespace {
 constexpr const char* kFormat = "nnsim-checkpoint";
-constexpr std::int64_t kFormatVersion = 2;
+constexpr std::int64_t kFormatVersion = 3;  // 3: content_checksum
+
+/// fmix64(FNV-1a-64) over the result-bearing content: parameters, task ids and value bits.
+/// Not cryptographic: it catches edits and damage, not an adversary.
+std::uint64_t content_checksum(const Checkpoint& c) {
+  std::string bytes = c.parameters_json;
+  bytes.append(reinterpret_cast<const char*>(c.task_ids.data()), c.task_ids.size() * sizeof(std::uint64_t));
+  bytes.append(reinterpret_cast<const char*>(c.values.data()), c.values.size() * sizeof(double));
+  return PointKey::hash_point_key(bytes);
+}
 }  // namespace
 
 std::string checkpoint_path_for(const std::string& output_path) { return output_path + ".checkpoint.h5"; }
@@ -24,6 +34,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
     root.set_attribute("git_commit", c.git_commit);
     root.set_attribute("num_points", c.num_points);
     root.set_attribute("samples_per_point", c.samples_per_point);
+    root.set_attribute("content_checksum", content_checksum(c));
     if (c.widths.size() != c.observables.size()) throw std::logic_error("save_checkpoint: widths do not match");
     root.write_strings("observables", c.observables);
     root.write("widths", c.widths);
@@ -61,6 +72,12 @@ Checkpoint load_checkpoint(const std::string& path) {
       throw UsageError("checkpoint '" + path + "' is corrupt: /values has the wrong shape");
     }
     c.values = values.read<double>();
+    if (!root.has_attribute("content_checksum") ||
+        root.attribute<std::uint64_t>("content_checksum") != content_checksum(c)) {
+      throw UsageError("checkpoint '" + path +
+                       "' is corrupt: its task values do not match their checksum (edited or damaged); "
+                       "pass --force to start afresh");
+    }
   } catch (const io::IoError& e) {
     throw UsageError("cannot read checkpoint '" + path + "' (corrupt or truncated?): " + e.what());
   }

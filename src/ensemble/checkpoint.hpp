@@ -3,8 +3,9 @@
 // are pure functions of (parameters, seed, point, sample), so nothing else needs saving: a
 // resumed run recomputes the missing tasks and ends with exactly the numbers of an
 // uninterrupted one. Layout (fixed paths; load mirrors save):
-//   attrs  format ("nnsim-checkpoint"), format_version, parameters_json, git_commit,
-//          num_points, samples_per_point
+//   attrs  format ("nnsim-checkpoint"), format_version (3), parameters_json, git_commit,
+//          num_points, samples_per_point, content_checksum (uint64: fmix64(FNV-1a-64) of
+//          parameters_json, the task id bytes and the value bytes; checked on load)
 //   /observables   names, in value order
 //   /widths        uint64 [observables]  values per task of each
 //   /task_ids      uint64 [done]       ids (point * samples_per_point + sample), ascending

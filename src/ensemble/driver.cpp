@@ -57,6 +57,59 @@ int publish(io::AtomicOutput& output, const std::string& final_name, const MpiEn
   return kExitOk;
 }
 
+/// Options left out of the merge fingerprint: the grid axes, the sample range, run control.
+std::vector<std::string> merge_exclusions(const GriddedExperiment& e) {
+  std::vector<std::string> names = e.run_control_options;
+  names.insert(names.end(), e.merge_axes.begin(), e.merge_axes.end());
+  names.push_back("samples");
+  names.push_back("first-sample");
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+/// Root attributes that let nnsim-merge check and pool files without knowing the driver.
+void write_merge_description(io::Group& root, const std::string& fingerprint, const std::string& merge_fingerprint,
+                             const GriddedExperiment& e, const std::vector<PointColumn>& points,
+                             const std::vector<TheoryColumn>& theory, const std::vector<TheoryCurve>& curves) {
+  root.set_attribute("fingerprint_json", fingerprint);
+  root.set_attribute("merge_fingerprint_json", merge_fingerprint);
+  root.set_attribute("merge_axes", joined(e.merge_axes));
+  std::vector<std::string> names;
+  for (const auto& c : points) names.push_back(c.name);
+  root.set_attribute("point_columns", joined(names));
+  names.clear();
+  for (const auto& o : e.observables) names.push_back(o.name);
+  root.set_attribute("observables", joined(names));
+  names.clear();
+  for (const auto& t : theory) names.push_back(t.name);
+  root.set_attribute("theory_columns", joined(names));
+  names.clear();
+  for (const auto& c : curves) names.push_back(c.name + ":" + c.x_name);
+  root.set_attribute("theory_curves", joined(names));
+}
+
+/// Rank 0: is `path` the finished output of a run with this fingerprint? Throws UsageError
+/// when it is another run's output.
+bool output_is_complete_run(const std::string& path, const std::string& fingerprint) {
+  std::string theirs;
+  try {
+    auto file = io::File::open_read_only(path);
+    theirs = file.root().has_attribute("fingerprint_json") ? file.root().string_attribute("fingerprint_json") : "";
+  } catch (const std::exception& e) {
+    throw UsageError("--resume: no checkpoint to resume from, and '" + path + "' is not a readable output: " + e.what());
+  }
+  if (theirs != fingerprint) {
+    throw UsageError("--resume: no checkpoint to resume from, and '" + path +
+                     "' holds a run with other parameters; pass --force to overwrite it");
+  }
+  return true;
+}
+
 }  // namespace
 
 int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOptions& common,
@@ -65,16 +118,24 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
   const MPI_Comm comm = mpi.comm();
   const std::string start_time = utc_timestamp();
   const std::string checkpoint_path = checkpoint_path_for(common.output);
-  const std::string fingerprint = options_json(options, parsed.values, /*results_only=*/true);
-  const auto& spec = experiment.spec;
+  const std::string fingerprint =
+      options_json(options, parsed.values, /*results_only=*/true, experiment.run_control_options);
+  EnsembleSpec spec = experiment.spec;
+  spec.samples_per_point = common.samples;
+  spec.first_sample = common.first_sample;
 
   // Pre-flight on rank 0, before any work: may we write the output, is there a checkpoint?
   std::unique_ptr<io::AtomicOutput> output;
   std::unique_ptr<Checkpoint> resume;
+  bool already_complete = false;
   check_on_root(comm, [&] {
     namespace fs = std::filesystem;
     const bool have_checkpoint = fs::exists(checkpoint_path);
     if (common.resume) {
+      if (!have_checkpoint && fs::exists(common.output)) {
+        already_complete = output_is_complete_run(common.output, fingerprint);
+        return;
+      }
       if (!have_checkpoint) {
         throw UsageError("--resume: no checkpoint '" + checkpoint_path + "' to resume from");
       }
@@ -94,6 +155,13 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
     }
     if (have_checkpoint && !common.resume) fs::remove(checkpoint_path);  // --force: start afresh
   });
+
+  int complete_flag = already_complete ? 1 : 0;
+  MPI_Bcast(&complete_flag, 1, MPI_INT, 0, comm);
+  if (complete_flag) {
+    log::info("--resume: '" + common.output + "' is already complete (no checkpoint left); nothing to do");
+    return kExitOk;
+  }
 
   // mpirun binds each rank to one core by default when ranks <= cores; threads then share it.
   cpu_set_t affinity;
@@ -144,9 +212,20 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
         file.root().set_attribute("elapsed_seconds", result.elapsed_seconds);
         file.root().set_attribute("tasks_resumed", result.tasks_resumed);
         for (const auto& [name, value] : experiment.attributes) file.root().set_attribute(name, value);
-        write_gridded_results(file, spec, result, experiment.points, experiment.observables,
-                              experiment.theory ? experiment.theory() : std::vector<TheoryColumn>{});
-        if (experiment.curves) write_theory_curves(file, experiment.curves());
+        auto points = experiment.points;
+        if (!experiment.point_keys.empty()) {
+          points.push_back({"key", experiment.point_keys,
+                            "random-stream key of the point: a hash of its parameter values (README, Random streams)",
+                            "1"});
+        }
+        const auto theory = experiment.theory ? experiment.theory() : std::vector<TheoryColumn>{};
+        const auto curves = experiment.curves ? experiment.curves() : std::vector<TheoryCurve>{};
+        write_merge_description(file.root(), fingerprint,
+                                options_json(options, parsed.values, /*results_only=*/true,
+                                             merge_exclusions(experiment)),
+                                experiment, points, theory, curves);
+        write_gridded_results(file, spec, result, points, experiment.observables, theory);
+        write_theory_curves(file, curves);
       },
       [&]() -> std::string {
         // Keep the finished work: a rerun with --resume only has to write the file.

@@ -27,6 +27,14 @@ struct GriddedExperiment {
   std::function<std::vector<TheoryCurve>()> curves;
   /// Extra root attributes (name, value) describing the run, e.g. the update rule.
   std::vector<std::pair<std::string, std::string>> attributes;
+  /// The random-stream key of each point (core/rng.hpp), written as /points/key.
+  std::vector<std::uint64_t> point_keys;
+  /// Driver options that change no number of the output (besides the common run control).
+  std::vector<std::string> run_control_options;
+  /// The grid options whose values identify a point (/points columns of the same names), in
+  /// the order points are sorted; nnsim-merge pools files that differ only in these and in
+  /// the sample range.
+  std::vector<std::string> merge_axes;
 };
 
 /// Writes a file with provenance and theory curves only (no simulation); rank 0 writes,

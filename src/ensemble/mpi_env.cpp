@@ -47,4 +47,24 @@ void check_on_root(MPI_Comm comm, const std::function<void()>& check) {
   if (!message.empty()) throw UsageError(message);
 }
 
+ParsedOptions parse_options(int argc, char** argv, const po::options_description& options, MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const ConfigReader collective = [comm, rank](const std::string& path) {
+    std::string text;
+    std::string error;
+    if (rank == 0) {
+      try {
+        text = read_config_file(path);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    error = broadcast_string(comm, error);
+    if (!error.empty()) throw UsageError(error);
+    return broadcast_string(comm, text);
+  };
+  return parse_options(argc, argv, options, collective);
+}
+
 }  // namespace nnsim

@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "core/options.hpp"
+
 namespace nnsim {
 
 /// Initialises MPI (thread level FUNNELED: only the main thread calls MPI) and finalises it.
@@ -30,5 +32,10 @@ void check_on_root(MPI_Comm comm, const std::function<void()>& check);
 
 /// Broadcasts a string from rank 0.
 std::string broadcast_string(MPI_Comm comm, const std::string& text);
+
+/// parse_options with config files read on rank 0 only and broadcast, so a file that one node
+/// cannot read ends every rank with the same UsageError instead of leaving some blocked in a
+/// collective. Collective.
+ParsedOptions parse_options(int argc, char** argv, const po::options_description& options, MPI_Comm comm);
 
 }  // namespace nnsim

@@ -125,7 +125,9 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
     describe(d_count, "number of independent samples", "1");
     attach(d_count);
     auto d_samples = group.write("samples", samples, per_sample);
-    describe(d_samples, "one value per (point, sample); sample s of point p used random streams keyed by (seed, p, s)",
+    describe(d_samples,
+             "one value per (point, sample); entry s of a point is sample number first-sample + s (root attribute), "
+             "computed from random streams keyed by (seed, /points/key, sample number)",
              info.units, info.equation);
     attach(d_samples);
   }

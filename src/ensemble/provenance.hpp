@@ -23,16 +23,16 @@ namespace nnsim {
 /// A coordinate of the points (one value per point).
 struct PointColumn {
   std::string name;
-  std::variant<std::vector<std::int64_t>, std::vector<double>> values;
+  std::variant<std::vector<std::int64_t>, std::vector<double>, std::vector<std::uint64_t>> values;
   std::string description;
-  std::string units = "dimensionless";
+  std::string units = "1";
 };
 
 struct ObservableInfo {
   std::string name;
   std::string description;
   std::string equation;  ///< empty if none
-  std::string units = "dimensionless";
+  std::string units = "1";
 };
 
 /// A per-point theory curve written to /theory/<name>.
@@ -41,7 +41,7 @@ struct TheoryColumn {
   std::vector<double> values;
   std::string description;
   std::string equation;
-  std::string units = "dimensionless";
+  std::string units = "1";
 };
 
 /// A theory curve on its own axis, written to /theory/<name> with the axis /theory/<name>_<x_name>
@@ -54,8 +54,8 @@ struct TheoryCurve {
   std::string description;
   std::string equation;
   std::string x_description;
-  std::string units = "dimensionless";
-  std::string x_units = "dimensionless";
+  std::string units = "1";
+  std::string x_units = "1";
 };
 
 /// Writes TheoryCurves under /theory.

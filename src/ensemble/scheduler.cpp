@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -222,7 +223,7 @@ class LocalPool {
 };
 
 Task task_of(std::uint64_t id, const EnsembleSpec& spec) {
-  return Task{id, id / spec.samples_per_point, id % spec.samples_per_point};
+  return Task{id, id / spec.samples_per_point, spec.first_sample + id % spec.samples_per_point};
 }
 
 /// Polling with a short back-off: responsive (well under a millisecond when busy) without
@@ -243,6 +244,21 @@ class Backoff {
   log::error(message);
   MPI_Abort(comm, kExitFailure);
   std::abort();
+}
+
+/// NNSIM_STOP_AFTER_TASKS=K (testing aid): rank 0 stops the run as if signalled once K tasks
+/// finished in this run, so interrupt-and-resume tests do not depend on timing. 0 or unset: off.
+std::uint64_t stop_after_tasks_from_environment() {
+  const char* text = std::getenv("NNSIM_STOP_AFTER_TASKS");
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  const unsigned long long k = std::strtoull(text, &end, 10);
+  if (*end != '\0' || text[0] == '-') {
+    // Only rank 0 reads it, inside the run: a refusal here could not end the other ranks cleanly.
+    log::warn(std::string("ignoring NNSIM_STOP_AFTER_TASKS='") + text + "': not a non-negative integer");
+    return 0;
+  }
+  return k;
 }
 
 /// Rank 0: owns the task list, hands out tasks, records results, decides when to stop.
@@ -283,6 +299,7 @@ class RootCoordinator {
     }
     pending_.assign(order.begin(), order.end());
     worker_final_.assign(static_cast<std::size_t>(ranks_), false);
+    stop_after_ = stop_after_tasks_from_environment();
   }
 
   EnsembleResult run() {
@@ -300,6 +317,8 @@ class RootCoordinator {
           begin_stop(std::string("received ") + signal_name(s));
         } else if (control_.time_limit > 0 && elapsed >= control_.time_limit) {
           begin_stop("reached --time-limit " + log::format_duration(control_.time_limit));
+        } else if (stop_after_ > 0 && result_.tasks_done - result_.tasks_resumed >= stop_after_) {
+          begin_stop("NNSIM_STOP_AFTER_TASKS=" + std::to_string(stop_after_) + " tasks done in this run (test trigger)");
         }
       }
       if (const auto error = pool_.error(); !error.empty()) abort_run(comm_, error);
@@ -419,6 +438,7 @@ class RootCoordinator {
   std::vector<bool> worker_final_;
   bool stopping_ = false;
   std::string stop_reason_;
+  std::uint64_t stop_after_ = 0;  // NNSIM_STOP_AFTER_TASKS; 0 = off
   EnsembleResult result_;
 };
 

@@ -21,9 +21,9 @@
 namespace nnsim {
 
 struct Task {
-  std::uint64_t id = 0;  ///< point * samples_per_point + sample
-  std::uint64_t point = 0;
-  std::uint64_t sample = 0;
+  std::uint64_t id = 0;     ///< point * samples_per_point + (sample - first_sample)
+  std::uint64_t point = 0;  ///< index of the point in this run
+  std::uint64_t sample = 0; ///< sample number: first_sample + index of the sample in this run
 };
 
 /// Set when a run is stopping; long kernels may poll it and throw nnsim::Cancelled.
@@ -33,6 +33,9 @@ using CancelFlag = std::atomic<bool>;
 struct EnsembleSpec {
   std::uint64_t num_points = 0;
   std::uint64_t samples_per_point = 0;
+  /// Number of the first sample of every point (--first-sample): task k of a point runs sample
+  /// first_sample + k, so runs over disjoint sample ranges add up to one larger run.
+  std::uint64_t first_sample = 0;
   std::vector<std::string> observables;
   /// Values per sample of each observable (a time series has many); empty means 1 each.
   std::vector<std::size_t> widths;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/error.hpp"
+
 namespace nnsim::hopfield {
 namespace {
 
@@ -35,7 +37,8 @@ void unpack_spins(const PatternSet& x, std::size_t mu, std::size_t i0, std::size
 }
 
 template <class Scalar>
-OneStepCount count_blocked(const PatternSet& x, std::size_t checked, Diagonal diagonal) {
+OneStepCount count_blocked(const PatternSet& x, std::size_t checked, Diagonal diagonal,
+                           const std::atomic<bool>* cancel) {
   static_assert(kNeuronBlock % 64 == 0, "neuron blocks must start on word boundaries");
   const std::size_t n = x.num_neurons();
   const std::size_t p = x.num_patterns();
@@ -56,6 +59,7 @@ OneStepCount count_blocked(const PatternSet& x, std::size_t checked, Diagonal di
     const auto o = overlaps.leftCols(static_cast<Eigen::Index>(nb));
     for (std::size_t i0 = 0; i0 < n; i0 += kNeuronBlock) {
       const std::size_t ib = std::min(kNeuronBlock, n - i0);
+      if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
       for (std::size_t mu = 0; mu < p; ++mu) unpack_spins(x, mu, i0, ib, spins.data() + mu * kNeuronBlock);
       fields.noalias() = spins.topRows(static_cast<Eigen::Index>(ib)) * o;
       // Branch-free count (the pattern bits are random, so a branch would mispredict half the
@@ -114,13 +118,14 @@ bool float_is_exact(const PatternSet& x) {
 }  // namespace
 
 OneStepCount count_one_step_errors(const PatternSet& x, std::size_t patterns_checked, Diagonal diagonal,
-                                   Precision precision) {
+                                   Precision precision, const std::atomic<bool>* cancel) {
   const std::size_t checked = clamp_checked(x, patterns_checked);
   if (precision == Precision::kFloat && !float_is_exact(x)) {
     throw std::invalid_argument("count_one_step_errors: float is not exact for p N >= 2^24");
   }
   const bool use_float = precision == Precision::kFloat || (precision == Precision::kAuto && float_is_exact(x));
-  return use_float ? count_blocked<float>(x, checked, diagonal) : count_blocked<double>(x, checked, diagonal);
+  return use_float ? count_blocked<float>(x, checked, diagonal, cancel)
+                   : count_blocked<double>(x, checked, diagonal, cancel);
 }
 
 OneStepCount count_one_step_errors_dense(const PatternSet& x, std::size_t patterns_checked, Diagonal diagonal) {

@@ -3,6 +3,7 @@
 // pattern x^nu, compute every local field b_i = sum_j w_ij x_j^nu once, and count the bits
 // where sgn(b_i) != x_i^nu (sgn(0) = +1), with Hebb's rule w_ij = (1/N) sum_mu x_i^mu x_j^mu.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -32,8 +33,11 @@ struct OneStepCount {
 /// All intermediate values are integers of magnitude <= p N, exact in float while p N < 2^24
 /// and in double beyond, so the count is exact and independent of summation order.
 /// Cost: p * K * N multiply-adds instead of the N^2 * K of a dense-weight implementation.
+/// `cancel`, if given, is polled after every block of 512 neurons x 256 patterns (at most about
+/// 512 * 256 * p multiply-adds apart); when set, the count throws nnsim::Cancelled.
 OneStepCount count_one_step_errors(const PatternSet& patterns, std::size_t patterns_checked,
-                                   Diagonal diagonal = Diagonal::kZero, Precision precision = Precision::kAuto);
+                                   Diagonal diagonal = Diagonal::kZero, Precision precision = Precision::kAuto,
+                                   const std::atomic<bool>* cancel = nullptr);
 
 /// The straightforward method (dense float weight matrix from one product, then b = W x^nu),
 /// kept as the reference in tests and the baseline in benchmarks.

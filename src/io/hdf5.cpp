@@ -351,8 +351,50 @@ std::vector<std::string> Object::attribute_names() const {
   return names;
 }
 
+namespace {
+ValueKind kind_of(hid_t type) {
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+      if (H5Tget_sign(type) == H5T_SGN_NONE) return H5Tget_size(type) == 1 ? ValueKind::kByte : ValueKind::kUnsigned;
+      return ValueKind::kSigned;
+    case H5T_FLOAT: return ValueKind::kReal;
+    case H5T_STRING: return ValueKind::kString;
+    default: return ValueKind::kOther;
+  }
+}
+}  // namespace
+
+ValueKind Object::attribute_kind(const std::string& name) const {
+  const std::string at = attribute_where(name, where());
+  const Handle attribute = make_handle(H5Aopen(id(), name.c_str(), H5P_DEFAULT), "open", at);
+  const Handle type = make_handle(H5Aget_type(attribute.get()), "get type of", at);
+  return kind_of(type.get());
+}
+
+void Object::copy_scalar_attributes(const Object& from) {
+  for (const auto& name : from.attribute_names()) {
+    const std::string at = attribute_where(name, from.where());
+    const Handle attribute = make_handle(H5Aopen(from.id(), name.c_str(), H5P_DEFAULT), "open", at);
+    const Handle space = make_handle(H5Aget_space(attribute.get()), "get dataspace of", at);
+    if (H5Sget_simple_extent_type(space.get()) != H5S_SCALAR) continue;
+    switch (from.attribute_kind(name)) {
+      case ValueKind::kString: set_attribute(name, from.string_attribute(name)); break;
+      case ValueKind::kSigned: set_attribute(name, from.attribute<std::int64_t>(name)); break;
+      case ValueKind::kUnsigned: set_attribute(name, from.attribute<std::uint64_t>(name)); break;
+      case ValueKind::kByte: set_attribute(name, from.attribute<std::uint8_t>(name)); break;
+      case ValueKind::kReal: set_attribute(name, from.attribute<double>(name)); break;
+      case ValueKind::kOther: break;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dataset
+
+ValueKind Dataset::value_kind() const {
+  const Handle type = make_handle(H5Dget_type(id()), "get type of", where());
+  return kind_of(type.get());
+}
 
 std::vector<hsize_t> Dataset::dims() const {
   const Handle space = make_handle(H5Dget_space(id()), "get dataspace of", where());

@@ -43,6 +43,9 @@ concept Scalar = std::is_same_v<T, double> || std::is_same_v<T, float> ||
                  std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t> ||
                  std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::uint8_t>;
 
+/// What kind of values an attribute or dataset holds (HDF5 type class, sign and size).
+enum class ValueKind { kSigned, kUnsigned, kByte, kReal, kString, kOther };
+
 /// Anything that can carry attributes (file root, group, dataset).
 class Object {
  public:
@@ -61,6 +64,11 @@ class Object {
   template <Scalar T> T attribute(const std::string& name) const;
   template <Scalar T> std::vector<T> vector_attribute(const std::string& name) const;
   std::vector<std::string> attribute_names() const;
+  /// kByte is an unsigned 8-bit integer (how booleans are stored).
+  ValueKind attribute_kind(const std::string& name) const;
+  /// Copies every scalar attribute of `from` (strings, integers, reals) onto this object,
+  /// replacing same-named ones; others (arrays, references) are left out.
+  void copy_scalar_attributes(const Object& from);
 
  protected:
   Object(Handle handle, std::string path, std::string file_name)
@@ -74,6 +82,7 @@ class Object {
 class Dataset : public Object {
  public:
   std::vector<hsize_t> dims() const;
+  ValueKind value_kind() const;
   /// Reads the whole dataset (converted to T by HDF5) in row-major order.
   template <Scalar T> std::vector<T> read() const;
   /// Marks this dataset as a dimension scale (H5DSset_scale) with the given label.

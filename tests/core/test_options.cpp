@@ -45,7 +45,7 @@ struct Fixture {
   Fixture() {
     po::options_description own("model");
     own.add_options()("alpha", po::value(&alpha)->default_value(0.1, "0.1"), "load");
-    all.add(own).add(common_options(common, "out.h5"));
+    all.add(own).add(common_options(common, "out.h5", 100, "samples"));
   }
   ParsedOptions parse(std::vector<std::string> args) {
     args.insert(args.begin(), "prog");
@@ -104,7 +104,8 @@ TEST(Options, JsonHasEveryResultParameterAndLeavesOutRunControl) {
   Fixture f;
   const auto parsed = f.parse({"--alpha", "0.25", "--threads", "3", "--seed", "8"});
   const auto results = options_json(f.all, parsed.values, true);
-  EXPECT_EQ(results, R"({"alpha":0.25,"seed":8})");
+  EXPECT_EQ(results, R"({"alpha":0.25,"seed":8,"samples":100,"first-sample":0})");
+  EXPECT_EQ(options_json(f.all, parsed.values, true, {"samples", "alpha"}), R"({"seed":8,"first-sample":0})");
   const auto full = options_json(f.all, parsed.values, false);
   EXPECT_NE(full.find(R"("threads":3)"), std::string::npos);
   EXPECT_NE(full.find(R"("output":"out.h5")"), std::string::npos);
@@ -119,4 +120,51 @@ TEST(Options, HelpListsEveryOptionWithDefault) {
   }
   EXPECT_NE(text.find("(=0.1)"), std::string::npos);
   EXPECT_NE(text.find("(=1)"), std::string::npos) << "the default seed";
+}
+
+TEST(Options, ConfigDirectoryCycleAndMissingIncludeAreErrors) {
+  const auto dir = std::filesystem::temp_directory_path() / "nnsim_test_options_nested";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "sub");
+  Fixture a;
+  EXPECT_NE(message_of([&] { a.parse({"--config", dir.string()}); }).find("is a directory"), std::string::npos);
+
+  // A nested file is read relative to the including one; the including file wins.
+  std::ofstream((dir / "outer.ini").string()) << "seed = 5\nconfig = sub/inner.ini\n";
+  std::ofstream((dir / "sub" / "inner.ini").string()) << "seed = 6\nalpha = 0.4\n";
+  Fixture b;
+  b.parse({"--config", (dir / "outer.ini").string()});
+  EXPECT_EQ(b.common.seed, 5u);
+  EXPECT_EQ(b.alpha, 0.4);
+
+  std::ofstream((dir / "broken.ini").string()) << "config = nowhere.ini\n";
+  Fixture c;
+  EXPECT_NE(message_of([&] { c.parse({"--config", (dir / "broken.ini").string()}); }).find("nowhere.ini"),
+            std::string::npos);
+
+  std::ofstream((dir / "loop.ini").string()) << "config = loop.ini\n";
+  Fixture d;
+  EXPECT_NE(message_of([&] { d.parse({"--config", (dir / "loop.ini").string()}); }).find("cycle"), std::string::npos);
+}
+
+TEST(Options, StrayWordsAreNamedNotMistakenForAmbiguousOptions) {
+  Fixture f;
+  const auto m = message_of([&] { f.parse({"foo"}); });
+  EXPECT_NE(m.find("unexpected argument 'foo'"), std::string::npos) << m;
+  Fixture g;
+  const auto n = message_of([&] { g.parse({"--alpha", "0.05,", "0.1"}); });
+  EXPECT_NE(n.find("unexpected argument '0.1'"), std::string::npos) << n;
+}
+
+TEST(Options, CommonOptionsAreValidatedInCore) {
+  Fixture f;
+  f.parse({"--resume", "--force"});
+  EXPECT_NE(message_of([&] { validate_common_options(f.common); }).find("contradict"), std::string::npos);
+  Fixture g;
+  g.parse({"--samples", "0"});
+  EXPECT_NE(message_of([&] { validate_common_options(g.common); }).find("--samples"), std::string::npos);
+  Fixture h;
+  h.parse({"--first-sample", "400", "--samples", "300"});
+  EXPECT_EQ(message_of([&] { validate_common_options(h.common); }), "");
+  EXPECT_EQ(h.common.first_sample, 400u);
 }

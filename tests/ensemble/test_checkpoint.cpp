@@ -107,3 +107,27 @@ TEST(Checkpoint, CorruptTruncatedOrForeignFilesAreRefused) {
   save_checkpoint(out_of_range, bad);
   EXPECT_THROW(load_checkpoint(out_of_range), UsageError);
 }
+
+// An edited value (here: one double rewritten in place with the HDF5 API, as a user with h5py
+// would) no longer matches the checksum and the checkpoint is refused.
+TEST(Checkpoint, EditedValuesAreRefusedByTheChecksum) {
+  const auto path = (scratch() / "edited.checkpoint.h5").string();
+  save_checkpoint(path, sample_checkpoint());
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t data = H5Dopen2(file, "values", H5P_DEFAULT);
+    ASSERT_GE(data, 0);
+    auto values = sample_checkpoint().values;
+    values[3] = 0.25;  // a value that was 3
+    ASSERT_GE(H5Dwrite(data, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+    H5Dclose(data);
+    H5Fclose(file);
+  }
+  try {
+    load_checkpoint(path);
+    ADD_FAILURE() << "an edited checkpoint was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+  }
+}

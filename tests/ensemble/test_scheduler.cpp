@@ -161,3 +161,26 @@ TEST(Scheduler, EmptyExperimentIsAUsageErrorOnEveryRank) {
   RunControl control;
   EXPECT_THROW(run_ensemble(spec, control, MPI_COMM_WORLD), UsageError);
 }
+
+// --first-sample: task k of a point runs sample number first_sample + k, so a run of samples
+// 5..9 holds exactly the values that samples 5..9 of a run of 0..9 hold.
+TEST(Scheduler, FirstSampleOffsetsTheSampleNumbers) {
+  auto whole = make_spec(3, 10);
+  auto tail = make_spec(3, 5);
+  tail.first_sample = 5;
+  RunControl control;
+  control.progress = false;
+  const auto a = run_ensemble(whole, control, MPI_COMM_WORLD);
+  const auto b = run_ensemble(tail, control, MPI_COMM_WORLD);
+  if (rank() == 0) {
+    ASSERT_TRUE(a.complete && b.complete);
+    for (std::uint64_t p = 0; p < 3; ++p) {
+      for (std::uint64_t k = 0; k < 5; ++k) {
+        for (std::uint64_t v = 0; v < 3; ++v) {
+          EXPECT_EQ(b.values[(p * 5 + k) * 3 + v], a.values[(p * 10 + 5 + k) * 3 + v]) << p << " " << k << " " << v;
+        }
+        EXPECT_EQ(b.values[(p * 5 + k) * 3 + 1], static_cast<double>(5 + k));
+      }
+    }
+  }
+}

@@ -5,7 +5,9 @@
 #      exit 3, a checkpoint <output>.checkpoint.h5 holding some but not all tasks, no output file;
 #      --resume then exits 0, removes the checkpoint, and /results, /points, /theory are identical
 #      to the reference; root attribute tasks_resumed = the tasks in the checkpoint (> 0);
-#  (c) the same with --time-limit 1 instead of a signal, resumed by 1 process x 2 threads;
+#  (c) the same stopped by the deterministic test trigger NNSIM_STOP_AFTER_TASKS=60 instead of a
+#      signal, resumed by 1 process x 2 threads; and --time-limit 0.3 stops with exit 3 too;
+#      --resume of a finished output exits 0 saying it is complete;
 #  (d) a run without --resume while a checkpoint exists, and --resume with other parameters
 #      (--samples, --seed), are refused with exit 2 ("other parameters"), checkpoint untouched;
 #  (e) a corrupt (garbage, empty, truncated) checkpoint: --resume exits 2 naming the checkpoint.
@@ -100,11 +102,22 @@ drv sig-resume.log 2 "${ARGS[@]}" --quiet --resume -o "$out"
 expect_resumed sig sig-resume.log "$tasks"
 note "(b) --resume on 2 ranks: exit 0 (${SECONDS_TAKEN}s), identical to the reference, tasks_resumed = $tasks"
 
-# ---- (c) --time-limit 1 ------------------------------------------------------------------
+drv sig-again.log 0 "${ARGS[@]}" --resume -o "$out"
+expect_rc 0 sig-again.log "(b) --resume of a finished output"
+grep -q "already complete" sig-again.log || { cat sig-again.log >&2; fail "(b) --resume of a finished output does not say it is complete"; }
+note "(b) --resume of the finished output: exit 0, '$(grep -o "already complete.*" sig-again.log)'"
+
+# ---- (c) deterministic stop after 60 tasks; --time-limit ----------------------------------
 out="$WORK/tl.h5"
-drv tl.log 2 "${ARGS[@]}" --quiet --time-limit 1 -o "$out"
+NNSIM_STOP_AFTER_TASKS=60 drv tl.log 2 "${ARGS[@]}" --quiet -o "$out"
 tasks=$(expect_stopped tl tl.log)
-note "(c) --time-limit 1: exit 3 after ${SECONDS_TAKEN}s, checkpoint with $tasks/$TOTAL_TASKS tasks"
+((tasks >= 60)) || fail "(c) NNSIM_STOP_AFTER_TASKS=60 left only $tasks tasks in the checkpoint"
+note "(c) NNSIM_STOP_AFTER_TASKS=60: exit 3 after ${SECONDS_TAKEN}s, checkpoint with $tasks/$TOTAL_TASKS tasks"
+drv tl2.log 2 "${ARGS[@]}" --time-limit 0.3 -o "$WORK/tl2.h5"
+expect_rc 3 tl2.log "(c) --time-limit 0.3"
+[[ -f tl2.h5.checkpoint.h5 && ! -e tl2.h5 ]] || fail "(c) --time-limit 0.3: expected a checkpoint and no output"
+grep -q "time-limit" tl2.log || { cat tl2.log >&2; fail "(c) --time-limit 0.3: the message does not mention the time limit"; }
+note "(c) --time-limit 0.3: exit 3 with a checkpoint"
 sum=$(md5sum <tl.h5.checkpoint.h5)
 cp tl.h5.checkpoint.h5 saved-checkpoint.h5
 
@@ -148,22 +161,21 @@ for case in "garbage 2" "empty 0" "truncated 0"; do
 done
 no_temporaries "$WORK"
 
-# ---- (f) stochastic dynamics with traces (issue 3): --time-limit, then --resume ------------
+# ---- (f) stochastic dynamics with traces (issue 3): stopped after 10 tasks, then --resume ----
 # shellcheck disable=SC2054
 DYN=(--experiment order-parameter --N 2000 --alpha 0.05,0.1 --noise 0.3,0.6 --sweeps 1000 --transient 100
      --samples 8 --trace-every 20 --seed 9 --quiet)
 drv dyn-ref.log 2 "${DYN[@]}" -o "$WORK/dyn-ref.h5"
 expect_rc 0 dyn-ref.log "(f) order-parameter reference run"
-limit=$(awk -v t="$SECONDS_TAKEN" 'BEGIN { s = 0.4 * t; printf "%.2f", s < 0.5 ? 0.5 : s }')
-drv dyn.log 2 "${DYN[@]}" --time-limit "$limit" -o "$WORK/dyn.h5"
-if ((RC == 0)); then fail "(f) the order-parameter run finished within --time-limit $limit; workload too small"; fi
-expect_rc 3 dyn.log "(f) order-parameter run with --time-limit $limit"
+limit="NNSIM_STOP_AFTER_TASKS=10"
+NNSIM_STOP_AFTER_TASKS=10 drv dyn.log 2 "${DYN[@]}" -o "$WORK/dyn.h5"
+expect_rc 3 dyn.log "(f) order-parameter run with $limit"
 [[ -f dyn.h5.checkpoint.h5 && ! -e dyn.h5 ]] || fail "(f) expected a checkpoint and no output after the time limit"
 tasks=$(checkpoint_tasks dyn.h5.checkpoint.h5)
 drv dyn-resume.log 1 "${DYN[@]}" --resume -o "$WORK/dyn.h5"
 expect_rc 0 dyn-resume.log "(f) order-parameter --resume"
 for obj in /results /points /theory; do h5same "$WORK/dyn-ref.h5" "$WORK/dyn.h5" "$obj"; done
-note "(f) order-parameter with traces: --time-limit $limit left $tasks/32 tasks, resume on 1 rank identical"
+note "(f) order-parameter with traces: $limit left $tasks/32 tasks, resume on 1 rank identical"
 no_temporaries "$WORK"
 
 echo "PASS: interrupt (signal, time limit) and resume reproduce the uninterrupted run"
