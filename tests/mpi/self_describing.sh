@@ -98,6 +98,12 @@ for path, d in sorted(datasets.items()):
     for attr in ["description", "units"]:
         ok = attr in d.attrs and isinstance(text(d.attrs[attr]), str) and text(d.attrs[attr]).strip() != ""
         check(ok, f"{path} has no (non-empty) {attr!r} attribute")
+    # one units vocabulary (README, HDF5 output)
+    check(text(d.attrs.get("units", "")) in ("1", "sweeps", "1/sweep"),
+          f"{path} has units {text(d.attrs.get('units', ''))!r}, not one of 1, sweeps, 1/sweep")
+check("/points/key" in f and f["/points/key"].dtype == np.uint64, "/points/key (uint64 stream keys) missing")
+for name in ["fingerprint_json", "merge_fingerprint_json", "merge_axes", "point_columns", "observables"]:
+    check(name in f.attrs, f"root attribute {name} missing")
 
 obs = "/results/one_step_error"
 needs_equation = [obs, obs + "/mean", obs + "/samples", "/theory/one_step_error", "/theory/one_step_error_exact"]
