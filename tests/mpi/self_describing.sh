@@ -102,6 +102,10 @@ for path, d in sorted(datasets.items()):
     check(text(d.attrs.get("units", "")) in ("1", "sweeps", "1/sweep"),
           f"{path} has units {text(d.attrs.get('units', ''))!r}, not one of 1, sweeps, 1/sweep")
 check("/points/key" in f and f["/points/key"].dtype == np.uint64, "/points/key (uint64 stream keys) missing")
+# only the options that apply to one-step are recorded (README: inapplicable options)
+params = json.loads(text(f.attrs["parameters_json"]))
+for unused in ["noise", "sweeps", "transient", "update", "flip-fraction", "weights", "trace-every"]:
+    check(unused not in params and unused not in f.attrs, f"one-step output records the inapplicable option {unused!r}")
 for name in ["fingerprint_json", "merge_fingerprint_json", "merge_axes", "point_columns", "observables"]:
     check(name in f.attrs, f"root attribute {name} missing")
 
