@@ -34,6 +34,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.optimize import brentq  # noqa: E402
 
@@ -158,24 +159,31 @@ def make_figure(path):
                              % (path, SMALL_LOAD))
     data = series(points, obs, theory)
 
-    fig, ax = plt.subplots(figsize=(8.0, 5.8))
+    fig, ax = plt.subplots(figsize=(8.5, 5.8))
     colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0", "C1", "C2", "C3"])
     marker_of = {n: MARKERS[k % len(MARKERS)] for k, n in enumerate(np.unique(points["N"]))}
     handles = []
+    any_theory = False
     for k, s in enumerate(data):
         color = colors[k % len(colors)]
-        label = "N = %d, alpha = p/N = %.4g" % (s["N"], s["load"])
+        label = r"N = %d, $\alpha = p/N$ = %.4g" % (s["N"], s["load"])
         err = np.where(np.isfinite(s["stderr"]), s["stderr"], 0.0)
         handles.append(ax.errorbar(s["noise"], s["mean"], yerr=err, fmt=marker_of[s["N"]], ms=5,
                                    capsize=3, color=color, zorder=3,
                                    label=label + ": simulation (mean \u00b11 s.e.)"))
         # The file has the mean field only at the simulated noise levels: short bars there, not a
-        # line (m_1 can jump to 0 between two levels, which a line would hide).
+        # line (m_1 can jump to 0 between two levels, which a line would hide). One legend entry
+        # for all of them (below).
         ok = np.isfinite(s["theory"])
         if np.any(ok):
-            handles += ax.plot(s["noise"][ok], s["theory"][ok], linestyle="none", marker="_", ms=14,
-                               mew=2.2, color=color, alpha=0.75, zorder=2,
-                               label=label + ": mean field (3.26)-(3.38) at these points (file)")
+            any_theory = True
+            ax.plot(s["noise"][ok], s["theory"][ok], linestyle="none", marker="_", ms=14, mew=2.2,
+                    color=color, alpha=0.75, zorder=2,
+                    label=label + ": mean field (3.26)-(3.38) at these points (file)")
+    if any_theory:
+        handles.append(Line2D([], [], linestyle="none", marker="_", ms=14, mew=2.2, color="0.45",
+                              label="mean field (3.26)-(3.38) at each point, from the file "
+                                    "(colour of its series)"))
 
     # (3.14) on a fine grid, with the kink at T = 1 drawn exactly.
     t_max = max(1.25, 1.05 * float(np.nanmax(noise)))
@@ -192,7 +200,7 @@ def make_figure(path):
     ax.grid(True, alpha=0.3)
     # Below the axes, where it cannot hide data (at high noise finite-N m_1 stays above 0).
     ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.11),
-              ncol=1 if len(data) <= 2 else 2, frameon=False)
+              ncol=1 if len(handles) <= 5 else 2, frameon=False)
     fig.tight_layout()
     return fig, data
 

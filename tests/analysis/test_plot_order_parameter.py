@@ -123,7 +123,10 @@ class DriverPlotTest(unittest.TestCase):
             np.testing.assert_allclose(y, np.tanh(y / x), atol=1e-12)
             self.assertTrue(np.all(y[x >= 1.0] == 0) and np.all(y[x < 1.0] > 0))
             legend = ax.get_legend()
-            self.assertTrue(any("solved here" in t.get_text() for t in legend.get_texts()))
+            texts = [t.get_text() for t in legend.get_texts()]
+            self.assertEqual(sum("simulation" in t for t in texts), len(data))
+            self.assertEqual(sum("mean field (3.26)-(3.38)" in t for t in texts), 1)
+            self.assertEqual(sum("solved here" in t for t in texts), 1)
         finally:
             plt.close(fig)
 
