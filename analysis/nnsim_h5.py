@@ -214,7 +214,8 @@ _SKIP_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_Netcdf4Dim
 
 def describe(path):
     """A human-readable summary of an nnsim file: root attributes and every dataset with
-    its shape, dtype, description, equation and units."""
+    its shape, dtype, description, equation and units (an old spelling of a unit is followed
+    by its value in the vocabulary of normalise_units, e.g. "dimensionless  (= 1)")."""
     lines = []
     with open_file(path) as f:
         lines.append("file: %s" % path)
@@ -244,7 +245,10 @@ def describe(path):
             dattrs = read_attrs(ds)
             for key in ("description", "equation", "units"):
                 if key in dattrs and dattrs[key] != "":
-                    lines.append("      %-12s %s" % (key + ":", _short(dattrs[key])))
+                    value = _short(dattrs[key])
+                    if key == "units" and normalise_units(dattrs[key]) != dattrs[key]:
+                        value += "  (= %s)" % normalise_units(dattrs[key])  # old spelling
+                    lines.append("      %-12s %s" % (key + ":", value))
             for key in sorted(dattrs):
                 if key in ("description", "equation", "units") or key in _SKIP_ATTRS:
                     continue

@@ -247,6 +247,14 @@ class DriverFileTest(unittest.TestCase):
         np.testing.assert_array_equal(nnsim_h5.to_dataframe(path)["one_step_error_mean"].values,
                                       h5_read(path, "/results/one_step_error/mean"))
 
+    def test_describe_units(self):
+        text = nnsim_h5.describe(self.op)
+        for line in text.splitlines():
+            if line.strip().startswith("units:"):
+                value = line.split("units:", 1)[1].strip()
+                shown = value.split("  (= ")[1].rstrip(")") if "  (= " in value else value
+                self.assertIn(shown, VOCABULARY, line)
+
     def test_missing_file(self):
         with self.assertRaises(SystemExit) as ctx:
             nnsim_h5.to_dataframe(os.path.join(self.tmp, "nope.h5"))
