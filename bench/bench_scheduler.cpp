@@ -42,21 +42,39 @@
 #include "io/hdf5.hpp"
 
 // ---------------------------------------------------------------------------------------------
-// Message counting through the MPI profiling interface: the scheduler's MPI_Send calls resolve
-// to this definition (the ensemble library is static), which counts and forwards to PMPI_Send.
+// Message counting through the MPI profiling interface: the scheduler's MPI calls resolve to
+// these definitions (the ensemble library is static), which count and forward to PMPI_*.
+// On rank 0 the time from entering MPI_Recv of a worker's message to leaving MPI_Send of the
+// reply is the coordinator's cost of handling one request (receive, decode, record the values,
+// build and send the reply); messages without a reply (results only) are not included.
 namespace {
 std::atomic<std::uint64_t> g_messages_sent{0};
 std::atomic<std::uint64_t> g_bytes_sent{0};
 std::atomic<std::uint64_t> g_tasks_run_here{0};
 int g_rank = 0;
+double g_recv_started = -1;     // MPI_Wtime at entry of the last MPI_Recv (coordinator thread only)
+double g_handling_seconds = 0;  // sum over replied requests
+std::uint64_t g_handled = 0;    // requests replied to
 }  // namespace
+
+extern "C" int MPI_Recv(void* buffer, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+                        MPI_Status* status) {
+  g_recv_started = PMPI_Wtime();
+  return PMPI_Recv(buffer, count, type, source, tag, comm, status);
+}
 
 extern "C" int MPI_Send(const void* buffer, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm) {
   int type_size = 0;
   PMPI_Type_size(type, &type_size);
   ++g_messages_sent;
   g_bytes_sent += static_cast<std::uint64_t>(count) * static_cast<std::uint64_t>(type_size);
-  return PMPI_Send(buffer, count, type, dest, tag, comm);
+  const int rc = PMPI_Send(buffer, count, type, dest, tag, comm);
+  if (g_rank == 0 && dest != 0 && g_recv_started >= 0) {
+    g_handling_seconds += PMPI_Wtime() - g_recv_started;
+    ++g_handled;
+    g_recv_started = -1;
+  }
+  return rc;
 }
 
 namespace {
@@ -190,6 +208,9 @@ int run_scheduler(const Args& a, int rank, int ranks) {
   g_messages_sent = 0;
   g_bytes_sent = 0;
   g_tasks_run_here = 0;
+  g_recv_started = -1;
+  g_handling_seconds = 0;
+  g_handled = 0;
   const double cpu0 = cpu_seconds();
   const double t0 = MPI_Wtime();
   const auto result = nnsim::run_ensemble(spec, control, MPI_COMM_WORLD);
@@ -222,13 +243,15 @@ int run_scheduler(const Args& a, int rank, int ranks) {
       "scheduler ranks=%d threads=%d tasks=%llu values=%zu task_us=%g root_sleep_us=%g: wall %.3f s, %.0f "
       "tasks/s (%llu run on rank 0, %.0f /s on the other ranks); messages to rank 0 %.0f (%.3f per task run "
       "elsewhere, %.0f /s, %.1f MB), from rank 0 %llu; rank-0 CPU %.3f s (%.2f us per message to rank 0); rank-0 "
-      "peak RSS %.1f MB (values array %.1f MB); load average %.1f\n",
+      "peak RSS %.1f MB (values array %.1f MB); rank 0 handled %llu requests in %.1f us each; load average "
+      "%.1f\n",
       ranks, a.threads, static_cast<unsigned long long>(a.tasks), nv, a.task_us, a.root_sleep_us, wall,
       static_cast<double>(a.tasks) / wall, static_cast<unsigned long long>(on_root),
       static_cast<double>(on_workers) / wall, to_root, on_workers > 0 ? to_root / static_cast<double>(on_workers) : 0.0,
       to_root / wall, static_cast<double>(all[1] - root_sent[1]) / 1e6, static_cast<unsigned long long>(root_sent[0]),
       cpu, to_root > 0 ? 1e6 * cpu / to_root : 0.0, peak_rss_mb(),
-      static_cast<double>(a.tasks * nv * sizeof(double)) / 1e6, load_average());
+      static_cast<double>(a.tasks * nv * sizeof(double)) / 1e6, static_cast<unsigned long long>(g_handled),
+      g_handled > 0 ? 1e6 * g_handling_seconds / static_cast<double>(g_handled) : 0.0, load_average());
   print_command(a, ranks);
   return 0;
 }
