@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "ensemble/checkpoint.hpp"
+#include "ensemble/scheduler.hpp"
 
 using namespace nnsim;
 namespace fs = std::filesystem;
@@ -130,4 +131,39 @@ TEST(Checkpoint, EditedValuesAreRefusedByTheChecksum) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
   }
+}
+
+// make_checkpoint copies exactly the done tasks, in id order, into buffers sized once: at 10^6
+// tasks x 10^3 values a grown buffer would briefly hold two copies of up to 8 GB on rank 0
+// (docs/design.md).
+TEST(Checkpoint, MakeCheckpointCopiesDoneTasksOnceWithoutSlack) {
+  EnsembleSpec spec;
+  spec.num_points = 5;
+  spec.samples_per_point = 7;
+  spec.observables = {"a", "trace"};
+  spec.widths = {1, 3};
+  RunControl control;
+  control.parameters_json = R"({"x":1})";
+  control.git_commit = "abc";
+  EnsembleResult result;
+  const std::uint64_t total = 35, width = 4;
+  result.values.assign(total * width, -1);
+  result.done.assign(total, 0);
+  std::vector<std::uint64_t> expected_ids;
+  std::vector<double> expected_values;
+  for (std::uint64_t id = 0; id < total; ++id) {
+    for (std::uint64_t i = 0; i < width; ++i) result.values[id * width + i] = static_cast<double>(id * 10 + i);
+    if (id % 3 == 1 || id == 34) {
+      result.done[id] = 1;
+      expected_ids.push_back(id);
+      for (std::uint64_t i = 0; i < width; ++i) expected_values.push_back(static_cast<double>(id * 10 + i));
+    }
+  }
+  const auto c = make_checkpoint(spec, control, result);
+  EXPECT_EQ(c.parameters_json, control.parameters_json);
+  EXPECT_EQ(c.widths, (std::vector<std::uint64_t>{1, 3}));
+  EXPECT_EQ(c.task_ids, expected_ids);
+  EXPECT_EQ(c.values, expected_values);
+  EXPECT_EQ(c.values.capacity(), c.values.size());
+  EXPECT_EQ(c.task_ids.capacity(), c.task_ids.size());
 }
