@@ -78,18 +78,9 @@ PointKey& PointKey::add(std::string_view name, std::string_view value) {
 }
 
 std::uint64_t PointKey::hash_point_key(std::string_view text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 (Fowler, Noll, Vo)
-  for (const char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  // MurmurHash3 fmix64 (Appleby): every input bit affects every output bit.
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
+  Hash64 hash;
+  hash.update(text.data(), text.size());
+  return hash.digest();
 }
 
 }  // namespace nnsim

@@ -24,6 +24,7 @@
 
 #include <Random123/philox.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -72,6 +73,32 @@ inline RandomStream make_stream(std::uint64_t seed, std::uint64_t point_key, std
                                 std::uint64_t stream) {
   return RandomStream(seed, point_key, sample, stream);
 }
+
+/// fmix64(FNV-1a-64) over bytes fed in pieces: the same digest as over their concatenation.
+/// Point keys and checkpoint checksums use it (not cryptographic).
+class Hash64 {
+ public:
+  void update(const void* data, std::size_t bytes) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) {
+      state_ ^= p[i];
+      state_ *= 0x100000001b3ULL;  // FNV-1a 64 prime (Fowler, Noll, Vo)
+    }
+  }
+  /// MurmurHash3's fmix64 (Appleby) of the FNV state: every input bit affects every output bit.
+  std::uint64_t digest() const {
+    std::uint64_t h = state_;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+  }
+
+ private:
+  std::uint64_t state_ = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
+};
 
 /// Builds the canonical encoding of a point's parameters and its 64-bit key (file comment).
 class PointKey {

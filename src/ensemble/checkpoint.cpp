@@ -14,10 +14,24 @@ constexpr std::int64_t kFormatVersion = 3;  // 3: content_checksum
 /// fmix64(FNV-1a-64) over the result-bearing content: parameters, task ids and value bits.
 /// Not cryptographic: it catches edits and damage, not an adversary.
 std::uint64_t content_checksum(const Checkpoint& c) {
-  std::string bytes = c.parameters_json;
-  bytes.append(reinterpret_cast<const char*>(c.task_ids.data()), c.task_ids.size() * sizeof(std::uint64_t));
-  bytes.append(reinterpret_cast<const char*>(c.values.data()), c.values.size() * sizeof(double));
-  return PointKey::hash_point_key(bytes);
+  Hash64 hash;
+  hash.update(c.parameters_json.data(), c.parameters_json.size());
+  hash.update(c.task_ids.data(), c.task_ids.size() * sizeof(std::uint64_t));
+  hash.update(c.values.data(), c.values.size() * sizeof(double));
+  return hash.digest();
+}
+
+void write_header(io::Group& root, const Checkpoint& c, std::uint64_t checksum) {
+  root.set_attribute("format", kFormat);
+  root.set_attribute("format_version", kFormatVersion);
+  root.set_attribute("parameters_json", c.parameters_json);
+  root.set_attribute("git_commit", c.git_commit);
+  root.set_attribute("num_points", c.num_points);
+  root.set_attribute("samples_per_point", c.samples_per_point);
+  root.set_attribute("content_checksum", checksum);
+  if (c.widths.size() != c.observables.size()) throw std::logic_error("save_checkpoint: widths do not match");
+  root.write_strings("observables", c.observables);
+  root.write("widths", c.widths);
 }
 }  // namespace
 
@@ -28,18 +42,42 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   {
     auto file = io::File::create(output.temporary_path(), /*truncate=*/true);
     auto& root = file.root();
-    root.set_attribute("format", kFormat);
-    root.set_attribute("format_version", kFormatVersion);
-    root.set_attribute("parameters_json", c.parameters_json);
-    root.set_attribute("git_commit", c.git_commit);
-    root.set_attribute("num_points", c.num_points);
-    root.set_attribute("samples_per_point", c.samples_per_point);
-    root.set_attribute("content_checksum", content_checksum(c));
-    if (c.widths.size() != c.observables.size()) throw std::logic_error("save_checkpoint: widths do not match");
-    root.write_strings("observables", c.observables);
-    root.write("widths", c.widths);
+    write_header(root, c, content_checksum(c));
     root.write("task_ids", c.task_ids);
     root.write("values", c.values, {c.task_ids.size(), c.values_per_task()});
+    file.close();
+  }
+  output.commit();
+}
+
+void save_checkpoint(const std::string& path, const Checkpoint& header, std::span<const double> values,
+                     std::span<const std::uint8_t> done) {
+  const std::uint64_t width = header.values_per_task();
+  if (values.size() != done.size() * width) throw std::logic_error("save_checkpoint: values do not match the tasks");
+  std::vector<std::uint64_t> ids;  // 8 bytes a task, not values
+  std::vector<std::pair<hsize_t, hsize_t>> runs;
+  for (std::uint64_t id = 0; id < done.size(); ++id) {
+    if (!done[id]) continue;
+    ids.push_back(id);
+    if (!runs.empty() && runs.back().second == id) {
+      ++runs.back().second;
+    } else {
+      runs.emplace_back(id, id + 1);
+    }
+  }
+  Hash64 hash;  // the same bytes, in the same order, as content_checksum of the copied checkpoint
+  hash.update(header.parameters_json.data(), header.parameters_json.size());
+  hash.update(ids.data(), ids.size() * sizeof(std::uint64_t));
+  for (const auto& [first, end] : runs) {
+    hash.update(values.data() + first * width, (end - first) * width * sizeof(double));
+  }
+  io::AtomicOutput output(path, /*overwrite=*/true);
+  {
+    auto file = io::File::create(output.temporary_path(), /*truncate=*/true);
+    auto& root = file.root();
+    write_header(root, header, hash.digest());
+    root.write("task_ids", ids);
+    root.write_rows("values", values.data(), done.size(), width, 0, width, runs, {ids.size(), width});
     file.close();
   }
   output.commit();

@@ -12,6 +12,7 @@
 //   /values        float64 [done, sum(widths)]
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ struct Checkpoint {
 
 /// Writes atomically (temporary file, then rename over any previous checkpoint).
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+/// Writes the same file as save_checkpoint of a Checkpoint holding the done tasks of a run, from
+/// the run's own arrays and without copying its values: `values` holds values_per_task() values
+/// for every task of the run ([task][value]), `done` flags the tasks to keep; `header` gives
+/// everything but task_ids and values. Rank 0 needs no second copy of its values (docs/design.md).
+void save_checkpoint(const std::string& path, const Checkpoint& header, std::span<const double> values,
+                     std::span<const std::uint8_t> done);
 /// Reads and checks structure; throws UsageError naming the file if it is not a valid
 /// checkpoint (corrupt, truncated, wrong format).
 Checkpoint load_checkpoint(const std::string& path);

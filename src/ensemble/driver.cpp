@@ -230,7 +230,7 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
       [&]() -> std::string {
         // Keep the finished work: a rerun with --resume only has to write the file.
         try {
-          save_checkpoint(checkpoint_path, make_checkpoint(spec, control, result));
+          save_result_checkpoint(checkpoint_path, spec, control, result);
           return "; all results are kept in '" + checkpoint_path + "': fix the problem and rerun with --resume";
         } catch (const std::exception& e) {
           return std::string("; saving the results to a checkpoint failed too: ") + e.what();

@@ -94,13 +94,12 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
     const auto& info = observables[k];
     const std::size_t width = spec.width(k);
     // samples [point][sample][component]; statistics per (point, component) over samples
-    std::vector<double> samples(np * ns * width), mean(np * width), stderr_of_mean(np * width), column(ns);
+    std::vector<double> mean(np * width), stderr_of_mean(np * width), column(ns);
     std::vector<std::int64_t> count(np);
     for (std::uint64_t p = 0; p < np; ++p) {
       for (std::size_t c = 0; c < width; ++c) {
         for (std::uint64_t s = 0; s < ns; ++s) {
           column[s] = result.values[(p * ns + s) * stride + offset + c];
-          samples[(p * ns + s) * width + c] = column[s];
         }
         const auto summary = summarize(column);
         mean[p * width + c] = summary.mean;
@@ -108,7 +107,6 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
         count[p] = static_cast<std::int64_t>(summary.count);
       }
     }
-    offset += width;
     const std::vector<hsize_t> per_point = width == 1 ? std::vector<hsize_t>{np} : std::vector<hsize_t>{np, width};
     const std::vector<hsize_t> per_sample =
         width == 1 ? std::vector<hsize_t>{np, ns} : std::vector<hsize_t>{np, ns, width};
@@ -124,7 +122,10 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
     auto d_count = group.write("count", count);
     describe(d_count, "number of independent samples", "1");
     attach(d_count);
-    auto d_samples = group.write("samples", samples, per_sample);
+    // Written straight from the task values (columns of observable k), without a copy.
+    auto d_samples = group.write_rows("samples", result.values.data(), np * ns, stride, offset, width,
+                                      {{0, np * ns}}, per_sample);
+    offset += width;
     describe(d_samples,
              "one value per (point, sample); entry s of a point is sample number first-sample + s (root attribute), "
              "computed from random streams keyed by (seed, /points/key, sample number)",

@@ -273,12 +273,14 @@ class RootCoordinator {
     result_.values.assign(total * nobs_, std::nan(""));
     result_.done.assign(total, 0);
     if (control.resume_from) {
-      const auto& c = *control.resume_from;
+      auto& c = *control.resume_from;
       for (std::size_t i = 0; i < c.task_ids.size(); ++i) {
         record(c.task_ids[i], std::vector<double>(c.values.begin() + static_cast<std::ptrdiff_t>(i * nobs_),
                                                   c.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nobs_)));
       }
       result_.tasks_resumed = result_.tasks_done;
+      std::vector<double>().swap(c.values);  // consumed: rank 0 keeps one copy of the values
+      std::vector<std::uint64_t>().swap(c.task_ids);
     }
     // Most expensive points first (longest-processing-time heuristic); ties in id order.
     std::vector<std::uint64_t> order;
@@ -344,7 +346,7 @@ class RootCoordinator {
       if (control_.checkpoint_interval > 0 && !control_.checkpoint_path.empty() &&
           result_.tasks_done > checkpointed &&
           std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= control_.checkpoint_interval) {
-        save_checkpoint(control_.checkpoint_path, make_checkpoint(spec_, control_, result_));
+        save_result_checkpoint(control_.checkpoint_path, spec_, control_, result_);
         checkpointed = result_.tasks_done;
         last_checkpoint = Clock::now();
       }
@@ -362,7 +364,7 @@ class RootCoordinator {
     if (!result_.complete) {
       if (result_.stop_reason.empty()) result_.stop_reason = stop_reason_;
       if (!control_.checkpoint_path.empty()) {
-        save_checkpoint(control_.checkpoint_path, make_checkpoint(spec_, control_, result_));
+        save_result_checkpoint(control_.checkpoint_path, spec_, control_, result_);
         result_.checkpoint_written = control_.checkpoint_path;
       }
     }
@@ -534,6 +536,24 @@ Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, 
                     result.values.begin() + static_cast<std::ptrdiff_t>((id + 1) * nobs));
   }
   return c;
+}
+
+namespace {
+Checkpoint checkpoint_header(const EnsembleSpec& spec, const RunControl& control) {
+  Checkpoint c;
+  c.parameters_json = control.parameters_json;
+  c.git_commit = control.git_commit;
+  c.num_points = spec.num_points;
+  c.samples_per_point = spec.samples_per_point;
+  c.observables = spec.observables;
+  for (std::size_t k = 0; k < spec.observables.size(); ++k) c.widths.push_back(spec.width(k));
+  return c;
+}
+}  // namespace
+
+void save_result_checkpoint(const std::string& path, const EnsembleSpec& spec, const RunControl& control,
+                            const EnsembleResult& result) {
+  save_checkpoint(path, checkpoint_header(spec, control), result.values, result.done);
 }
 
 EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm) {

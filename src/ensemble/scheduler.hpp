@@ -61,7 +61,9 @@ struct RunControl {
   std::string checkpoint_path;  ///< empty: never checkpoint
   std::string parameters_json;  ///< stored in checkpoints, matched on resume
   std::string git_commit;
-  const Checkpoint* resume_from = nullptr;  ///< rank 0: tasks already done
+  /// Rank 0: tasks already done. Consumed: run_ensemble moves its values into the result and
+  /// releases its arrays, so a resumed run does not hold the checkpoint's values twice.
+  Checkpoint* resume_from = nullptr;
 };
 
 /// The merged result; meaningful on rank 0 only.
@@ -79,8 +81,14 @@ struct EnsembleResult {
 /// Runs every task not already done; collective over `comm`.
 EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm);
 
-/// A Checkpoint holding the completed tasks of `result`.
+/// A Checkpoint holding the completed tasks of `result` (a copy of their values).
 Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control,
                            const EnsembleResult& result);
+
+/// Writes the checkpoint of `result` to `path`: the same file as
+/// save_checkpoint(path, make_checkpoint(...)), written from the result's own arrays without a
+/// copy of the values (what the run does at every checkpoint).
+void save_result_checkpoint(const std::string& path, const EnsembleSpec& spec, const RunControl& control,
+                            const EnsembleResult& result);
 
 }  // namespace nnsim

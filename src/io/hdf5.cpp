@@ -489,6 +489,47 @@ bool Group::exists(const std::string& name) const {
   return any || !name.empty();  // "/" or "." name the group itself
 }
 
+Dataset Group::write_rows(const std::string& name, const double* data, hsize_t rows, hsize_t row_stride,
+                          hsize_t column, hsize_t width, const std::vector<std::pair<hsize_t, hsize_t>>& row_runs,
+                          std::vector<hsize_t> dims) {
+  const std::string at = where(name);
+  hsize_t selected = 0;
+  hsize_t previous_end = 0;
+  for (const auto& [first, end] : row_runs) {
+    if (first >= end || end > rows || first < previous_end) {
+      throw IoError("cannot write dataset " + at + ": row ranges are not ascending, disjoint and inside the matrix");
+    }
+    previous_end = end;
+    selected += end - first;
+  }
+  hsize_t product = 1;
+  for (const hsize_t d : dims) product *= d;
+  if (column + width > row_stride || product != selected * width) {
+    throw IoError("cannot write dataset " + at + ": the selection does not fill its shape");
+  }
+  const Handle file_space =
+      make_handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                  "create dataspace for dataset", at);
+  const Handle lcpl = name_plist(H5P_LINK_CREATE, false, at);
+  Handle dataset = make_handle(H5Dcreate2(id(), name.c_str(), H5T_NATIVE_DOUBLE, file_space.get(), lcpl.get(),
+                                          H5P_DEFAULT, H5P_DEFAULT),
+                               "create dataset", at);
+  if (selected > 0 && width > 0) {
+    const hsize_t memory_dims[2] = {rows, row_stride};
+    const Handle memory_space = make_handle(H5Screate_simple(2, memory_dims, nullptr), "create memory space for", at);
+    check(H5Sselect_none(memory_space.get()), "select in memory for", at);
+    for (const auto& [first, end] : row_runs) {
+      const hsize_t start[2] = {first, column};
+      const hsize_t count[2] = {end - first, width};
+      check(H5Sselect_hyperslab(memory_space.get(), H5S_SELECT_OR, start, nullptr, count, nullptr),
+            "select rows in memory for", at);
+    }
+    check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory_space.get(), H5S_ALL, H5P_DEFAULT, data),
+          "write", at);
+  }
+  return Dataset(std::move(dataset), join_path(path_, name), file_name_);
+}
+
 template <Scalar T>
 Dataset Group::write(const std::string& name, const std::vector<T>& data,
                      std::vector<hsize_t> dims) {

@@ -107,6 +107,13 @@ class Group : public Object {
   /// An empty `dims` means one dimension of data.size() elements.
   template <Scalar T>
   Dataset write(const std::string& name, const std::vector<T>& data, std::vector<hsize_t> dims = {});
+  /// Writes a new float64 dataset of shape `dims` from a selection of a row-major matrix in
+  /// memory, without copying it: columns [column, column + width) of the rows in `row_runs`
+  /// (half-open [first, end) ranges, ascending and disjoint) of the rows x row_stride matrix at
+  /// `data`, in row-major order. product(dims) must equal (rows selected) x width.
+  Dataset write_rows(const std::string& name, const double* data, hsize_t rows, hsize_t row_stride,
+                     hsize_t column, hsize_t width, const std::vector<std::pair<hsize_t, hsize_t>>& row_runs,
+                     std::vector<hsize_t> dims);
   /// Variable-length UTF-8 strings, one dimension.
   Dataset write_strings(const std::string& name, const std::vector<std::string>& data);
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -166,4 +167,38 @@ TEST(Checkpoint, MakeCheckpointCopiesDoneTasksOnceWithoutSlack) {
   EXPECT_EQ(c.values, expected_values);
   EXPECT_EQ(c.values.capacity(), c.values.size());
   EXPECT_EQ(c.task_ids.capacity(), c.task_ids.size());
+}
+
+// The run's checkpoints are written from its own arrays (no copy of the values): the file must
+// read back exactly as the copied Checkpoint, checksum included (load_checkpoint verifies it).
+TEST(Checkpoint, SavingFromTheResultEqualsSavingACopy) {
+  EnsembleSpec spec;
+  spec.num_points = 4;
+  spec.samples_per_point = 6;
+  spec.observables = {"a", "trace"};
+  spec.widths = {1, 3};
+  RunControl control;
+  control.parameters_json = R"({"x":2})";
+  control.git_commit = "abc";
+  EnsembleResult result;
+  result.values.assign(24 * 4, std::nan(""));
+  result.done.assign(24, 0);
+  for (const std::uint64_t id : std::vector<std::uint64_t>{0, 1, 2, 7, 8, 15, 23}) {
+    result.done[id] = 1;
+    for (std::uint64_t i = 0; i < 4; ++i) result.values[id * 4 + i] = static_cast<double>(id) + 0.25 * static_cast<double>(i);
+  }
+  const auto dir = scratch();
+  const auto copied = (dir / "copied.h5").string();
+  const auto direct = (dir / "direct.h5").string();
+  save_checkpoint(copied, make_checkpoint(spec, control, result));
+  save_result_checkpoint(direct, spec, control, result);
+  const auto a = load_checkpoint(copied);
+  const auto b = load_checkpoint(direct);
+  EXPECT_EQ(a.task_ids, b.task_ids);
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_EQ(b.task_ids, (std::vector<std::uint64_t>{0, 1, 2, 7, 8, 15, 23}));
+  // nothing done: an empty checkpoint
+  result.done.assign(24, 0);
+  save_result_checkpoint(direct, spec, control, result);
+  EXPECT_TRUE(load_checkpoint(direct).task_ids.empty());
 }
