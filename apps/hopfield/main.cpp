@@ -42,6 +42,10 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     }
     return kExitOk;
   }
+  if (parsed.version) {
+    if (mpi.rank() == 0) std::cout << version_text(kProgram);
+    return kExitOk;
+  }
   const std::string& kind = hopfield.experiment;
   require(kind == "one-step" || kind == "steady-state" || kind == "order-parameter" || kind == "phase-diagram" ||
               kind == "theory",

@@ -34,7 +34,7 @@ struct CommonOptions {
 };
 
 /// Declares --seed --output --force --resume --time-limit --checkpoint-interval --threads
-/// --quiet --config and --help, bound to `options`.
+/// --quiet --config, --help and --version, bound to `options`.
 po::options_description common_options(CommonOptions& options, const std::string& default_output);
 
 /// Options that steer a run but not its results; they may differ between a run and its resume.
@@ -43,6 +43,7 @@ bool is_run_control_option(const std::string& name);
 struct ParsedOptions {
   po::variables_map values;
   bool help = false;
+  bool version = false;  ///< --version: print version, commit and instruction set, then exit
   std::string command_line;  ///< argv joined with shell quoting, for provenance
 };
 
