@@ -4,9 +4,11 @@
 // weights from one matrix product, every local field recomputed from its weight row at every
 // update) at the same N with the same random numbers.
 //
-// Reproduce (Release build, -march=native):
+// Reproduce (Release build):
 //   cmake --build build -j2 --target nnsim-bench-dynamics
 //   ./build/bench/nnsim-bench-dynamics --benchmark_counters_tabular=true
+// The suite runs once per kernel path this CPU supports (suite_patterns_generic, ..._avx2,
+// ..._avx512; issue 6), side by side.
 // Results: docs/performance.md.
 
 #include <benchmark/benchmark.h>
@@ -14,8 +16,10 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "core/isa.hpp"
 #include "core/rng.hpp"
 #include "hopfield/dynamics.hpp"
 #include "hopfield/network.hpp"
@@ -92,7 +96,8 @@ void report(benchmark::State& state, std::size_t n, double overlap_sum, double s
   state.counters["MB"] = memory_bytes / 1e6;
 }
 
-void suite(benchmark::State& state, hf::WeightStorage storage) {
+void suite(benchmark::State& state, hf::WeightStorage storage, nnsim::Isa isa) {
+  nnsim::set_active_isa(isa);
   const auto n = static_cast<std::size_t>(state.range(0));
   const auto p = static_cast<std::size_t>(std::llround(kAlpha * static_cast<double>(n)));
   double overlaps = 0, sweeps = 0;
@@ -104,9 +109,6 @@ void suite(benchmark::State& state, hf::WeightStorage storage) {
   }
   report(state, n, overlaps, sweeps, sample, static_cast<double>(hf::network_memory_bytes(n, p, storage)));
 }
-
-void BM_SuitePatterns(benchmark::State& state) { suite(state, hf::WeightStorage::kPatterns); }
-void BM_SuiteMatrix(benchmark::State& state) { suite(state, hf::WeightStorage::kMatrix); }
 
 void BM_Baseline(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
@@ -125,12 +127,28 @@ void BM_Baseline(benchmark::State& state) {
   report(state, n, overlaps, sweeps, sample, static_cast<double>(n * n * 4 + n * p * 4));
 }
 
+void register_benchmarks() {
+  for (const auto isa : nnsim::supported_isas()) {
+    const std::string path = nnsim::to_string(isa);
+    benchmark::RegisterBenchmark(("Dynamics/suite_patterns_" + path).c_str(), suite, hf::WeightStorage::kPatterns, isa)
+        ->RangeMultiplier(2)->Range(1024, 32768)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+  }
+  for (const auto isa : nnsim::supported_isas()) {
+    const std::string path = nnsim::to_string(isa);
+    benchmark::RegisterBenchmark(("Dynamics/suite_matrix_" + path).c_str(), suite, hf::WeightStorage::kMatrix, isa)
+        ->RangeMultiplier(2)->Range(1024, 8192)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+  }
+  benchmark::RegisterBenchmark("Dynamics/straightforward", BM_Baseline)
+      ->RangeMultiplier(2)->Range(1024, 4096)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+}
+
 }  // namespace
 
-BENCHMARK(BM_SuitePatterns)->Name("Dynamics/suite_patterns")->RangeMultiplier(2)->Range(1024, 32768)
-    ->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_SuiteMatrix)->Name("Dynamics/suite_matrix")->RangeMultiplier(2)->Range(1024, 8192)
-    ->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_Baseline)->Name("Dynamics/straightforward")->RangeMultiplier(2)->Range(1024, 4096)
-    ->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  register_benchmarks();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

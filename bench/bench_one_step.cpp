@@ -2,9 +2,12 @@
 // (nnsim::hopfield::count_one_step_errors: packed patterns, popcount overlaps, blocked GEMM,
 // cost p K N) against the dense-weight baseline (count_one_step_errors_dense, cost ~N^2 (p + K)).
 //
-// Reproduce (from the repository root, build directory configured as Release with -march=native):
+// Reproduce (from the repository root, build directory configured as Release):
 //   cmake --build build -j2 --target nnsim-bench-one-step
 //   ./build/bench/nnsim-bench-one-step --benchmark_counters_tabular=true
+// The suite runs once per kernel path this CPU supports (suite_generic, suite_avx2,
+// suite_avx512; issue 6), side by side; only the dense baseline:
+//   ./build/bench/nnsim-bench-one-step --benchmark_filter=dense
 // Results and the machine they were measured on: docs/performance.md.
 //
 // One benchmark iteration = one sample of the driver's one-step experiment without the pattern
@@ -28,6 +31,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/isa.hpp"
 #include "core/rng.hpp"
 #include "hopfield/one_step.hpp"
 #include "hopfield/patterns.hpp"
@@ -66,12 +70,12 @@ double dense_bytes(std::size_t n, std::size_t p, std::size_t k) {
   return nd * nd * s + nd * static_cast<double>(p) * s + nd * static_cast<double>(k) * s;
 }
 
-/// Suite and baseline must agree on the same patterns. Checked once per (N, p, K) per process
+/// Suite and baseline must agree on the same patterns. Checked once per (N, p, K, path) per process
 /// (Google Benchmark calls a benchmark function several times while it sizes the iteration count,
 /// and the dense check costs seconds at N = 4000); returns an empty string when they agree.
 const std::string& check_agreement(const hf::PatternSet& x, std::size_t k) {
-  static std::map<std::tuple<std::size_t, std::size_t, std::size_t>, std::string> checked;
-  const auto key = std::make_tuple(x.num_neurons(), x.num_patterns(), k);
+  static std::map<std::tuple<std::size_t, std::size_t, std::size_t, nnsim::Isa>, std::string> checked;
+  const auto key = std::make_tuple(x.num_neurons(), x.num_patterns(), k, nnsim::active_isa());
   const auto found = checked.find(key);
   if (found != checked.end()) return found->second;
   const auto suite = hf::count_one_step_errors(x, k);
@@ -87,11 +91,14 @@ const std::string& check_agreement(const hf::PatternSet& x, std::size_t k) {
 
 enum class Method { kSuite, kDense };
 
-/// One iteration = one count of the errors of K fed patterns (K = 0: all p).
-void bm_count(benchmark::State& state, Method method, std::size_t n, double alpha, std::size_t k_requested) {
+/// One iteration = one count of the errors of K fed patterns (K = 0: all p), the suite's with
+/// the kernels of `isa`.
+void bm_count(benchmark::State& state, Method method, nnsim::Isa isa, std::size_t n, double alpha,
+              std::size_t k_requested) {
   const std::size_t p = patterns_for(n, alpha);
   const std::size_t k = k_requested == 0 ? p : std::min(k_requested, p);
   const auto x = make_patterns(n, p);
+  nnsim::set_active_isa(isa);
   if (const auto& error = check_agreement(x, k); !error.empty()) {
     state.SkipWithError(error.c_str());
     return;
@@ -154,22 +161,25 @@ benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b) {
 void register_benchmarks() {
   const std::vector<std::size_t> sizes = {500, 1000, 2000, 4000};
   const std::vector<double> alphas = {0.1, 0.3};
-  const std::pair<const char*, Method> methods[] = {{"suite", Method::kSuite},
-                                                    {"dense_baseline", Method::kDense}};
-  for (const auto& [label, method] : methods) {
-    for (const auto n : sizes) {
-      for (const auto alpha : alphas) {
-        const std::string name =
-            std::string("OneStep/") + label + "/N:" + std::to_string(n) + "/alpha:" + alpha_label(alpha);
-        configure(benchmark::RegisterBenchmark(name.c_str(), bm_count, method, n, alpha, std::size_t{0}));
+  std::vector<std::tuple<std::string, Method, nnsim::Isa>> methods;
+  for (const auto isa : nnsim::supported_isas()) {
+    methods.emplace_back(std::string("suite_") + nnsim::to_string(isa), Method::kSuite, isa);
+  }
+  methods.emplace_back("dense_baseline", Method::kDense, nnsim::best_supported_isa());
+  for (const auto n : sizes) {
+    for (const auto alpha : alphas) {
+      for (const auto& [label, method, isa] : methods) {
+        const std::string name = "OneStep/" + label + "/N:" + std::to_string(n) + "/alpha:" + alpha_label(alpha);
+        configure(benchmark::RegisterBenchmark(name.c_str(), bm_count, method, isa, n, alpha, std::size_t{0}));
       }
     }
   }
   configure(benchmark::RegisterBenchmark("OneStep/pattern_generation/N:4000/alpha:0.3", bm_pattern_generation,
                                          std::size_t{4000}, 0.3));
-  for (const auto& [label, method] : methods) {
-    const std::string name = std::string("OneStep/subset/") + label + "/N:4000/alpha:0.3/K:100";
-    configure(benchmark::RegisterBenchmark(name.c_str(), bm_count, method, std::size_t{4000}, 0.3, std::size_t{100}));
+  for (const auto& [label, method, isa] : methods) {
+    const std::string name = "OneStep/subset/" + label + "/N:4000/alpha:0.3/K:100";
+    configure(benchmark::RegisterBenchmark(name.c_str(), bm_count, method, isa, std::size_t{4000}, 0.3,
+                                           std::size_t{100}));
   }
 }
 

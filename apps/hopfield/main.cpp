@@ -44,6 +44,10 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     }
     return kExitOk;
   }
+  if (parsed.version) {
+    if (mpi.rank() == 0) std::cout << version_text(kProgram);
+    return kExitOk;
+  }
   const Choices choices = parse_choices(hopfield);
   drop_inapplicable_options(choices.experiment, parsed.values);
   validate(hopfield, choices, common);

@@ -28,6 +28,7 @@ po::options_description common_options(CommonOptions& o, const std::string& defa
   // clang-format off
   d.add_options()
     ("help,h", "print this help and exit")
+    ("version", "print the version, git commit and kernel instruction set, and exit")
     ("config", po::value(&o.config)->value_name("FILE"),
      "read options from an INI file (name = value lines, same names as here); the command line wins")
     ("seed", po::value(&o.seed)->default_value(o.seed)->value_name("UINT64"),
@@ -68,7 +69,7 @@ void validate_common_options(const CommonOptions& o) {
 }
 
 bool is_run_control_option(const std::string& name) {
-  return name == "help" || name == "config" || name == "output" || name == "force" ||
+  return name == "help" || name == "version" || name == "config" || name == "output" || name == "force" ||
          name == "resume" || name == "time-limit" || name == "checkpoint-interval" ||
          name == "threads" || name == "quiet";
 }
@@ -144,7 +145,8 @@ ParsedOptions parse_options(int argc, char** argv, const po::options_description
     reject_negative_unsigned(command_line, options);
     po::store(command_line, parsed.values);
     parsed.help = parsed.values.count("help") > 0;
-    if (parsed.help) return parsed;
+    parsed.version = parsed.values.count("version") > 0;
+    if (parsed.help || parsed.version) return parsed;
     if (parsed.values.count("config")) {
       std::vector<std::string> chain;
       std::string path = parsed.values["config"].as<std::string>();
@@ -186,7 +188,7 @@ std::vector<std::pair<std::string, OptionValue>> option_values(const po::options
   std::vector<std::pair<std::string, OptionValue>> out;
   for (const auto& option : options.options()) {
     const std::string name = option->long_name();
-    if (name == "help" || name == "config" || !values.count(name)) continue;
+    if (name == "help" || name == "version" || name == "config" || !values.count(name)) continue;
     const auto& any = values[name].value();
     if (const auto* s = boost::any_cast<std::string>(&any)) {
       out.emplace_back(name, *s);

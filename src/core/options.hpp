@@ -37,7 +37,7 @@ struct CommonOptions {
 };
 
 /// Declares --seed --samples --first-sample --output --force --resume --time-limit
-/// --checkpoint-interval --threads --quiet --config and --help, bound to `options`.
+/// --checkpoint-interval --threads --quiet --config, --help and --version, bound to `options`.
 /// `samples_meaning` says what one sample is for this driver ("independent samples (fresh
 /// random patterns and dynamics)").
 po::options_description common_options(CommonOptions& options, const std::string& default_output,
@@ -52,6 +52,7 @@ bool is_run_control_option(const std::string& name);
 struct ParsedOptions {
   po::variables_map values;
   bool help = false;
+  bool version = false;  ///< --version: print version, commit and instruction set, then exit
   std::string command_line;  ///< argv joined with shell quoting, for provenance
 };
 

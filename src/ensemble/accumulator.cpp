@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/numeric.hpp"
+
 namespace nnsim {
 
 Summary summarize(std::span<const double> samples) {
@@ -20,8 +22,7 @@ Summary summarize(std::span<const double> samples) {
     s.stderr_of_mean = std::nan("");  // one sample says nothing about the spread
     return s;
   }
-  double squares = 0;
-  for (const double x : samples) squares += (x - s.mean) * (x - s.mean);
+  const double squares = sum_of_squared_deviations(samples, s.mean);
   s.stderr_of_mean = std::sqrt(squares / (n - 1) / n);
   return s;
 }

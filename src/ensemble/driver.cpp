@@ -27,6 +27,7 @@ RunInfo run_info(const std::string& program, const std::string& experiment, cons
   info.mpi_ranks = mpi.size();
   info.omp_threads = common.threads;
   info.start_time = start_time;
+  info.isa = isa_summary();
   return info;
 }
 
@@ -180,6 +181,7 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
               " points x " + std::to_string(spec.samples_per_point) + " samples on " + std::to_string(mpi.size()) +
               " rank(s) x " + std::to_string(common.threads) + " thread(s)" +
               (resume ? ", resuming " + std::to_string(resume->task_ids.size()) + " done tasks" : ""));
+    log::info("kernel instruction set: " + isa_summary());
   }
 
   RunControl control;
@@ -276,6 +278,7 @@ int driver_main(int argc, char** argv, const std::string& program,
   }
   int code = kExitOk;
   try {
+    select_isa_on_all_ranks(mpi->comm());  // a CPU without the requested kernels: exit 2 on every rank
     code = body(*mpi, argc, argv);
   } catch (const UsageError& e) {
     if (mpi->rank() == 0) {

@@ -38,4 +38,14 @@ std::string broadcast_string(MPI_Comm comm, const std::string& text);
 /// collective. Collective.
 ParsedOptions parse_options(int argc, char** argv, const po::options_description& options, MPI_Comm comm);
 
+/// Every rank chooses its own kernel instruction set (NNSIM_ISA, else the best its CPU
+/// supports; core/isa.hpp), since ranks may run on different CPUs; results are bitwise identical
+/// either way. Collective: if the choice fails on any rank, every rank throws the UsageError of
+/// the lowest failing rank. Returns (and keeps for isa_summary) a description of the choice on
+/// all ranks: "avx512", or "avx512 (ranks 0-2), avx2 (rank 3)" if they differ.
+std::string select_isa_on_all_ranks(MPI_Comm comm);
+
+/// The description from the last select_isa_on_all_ranks; before it, this process's choice.
+std::string isa_summary();
+
 }  // namespace nnsim

@@ -6,7 +6,9 @@
 #include <span>
 #include <stdexcept>
 
+#include "core/isa.hpp"
 #include "ensemble/accumulator.hpp"
+#include "ensemble/mpi_env.hpp"
 #include "nnsim/version.hpp"
 
 namespace nnsim {
@@ -26,6 +28,13 @@ std::string host_name() {
   return buffer;
 }
 
+std::string version_text(const std::string& program) {
+  std::string supported;
+  for (const auto isa : supported_isas()) supported += std::string(supported.empty() ? "" : ", ") + to_string(isa);
+  return program + " " + kVersion + "\ngit commit: " + kGitCommit + "\ninstruction set: " + isa_summary() +
+         " (this CPU supports " + supported + "; NNSIM_ISA=generic|avx2|avx512 selects one)\n";
+}
+
 void write_provenance(io::Group& root, const RunInfo& info, const po::options_description& options,
                       const po::variables_map& values) {
   root.set_attribute("program", info.program);
@@ -39,6 +48,7 @@ void write_provenance(io::Group& root, const RunInfo& info, const po::options_de
   root.set_attribute("start_time", info.start_time);
   root.set_attribute("end_time", utc_timestamp());
   root.set_attribute("host", host_name());
+  root.set_attribute("isa", info.isa);
   for (const auto& [name, value] : option_values(options, values)) {
     if (root.has_attribute(name)) continue;  // provenance names win (seed is both)
     std::visit(

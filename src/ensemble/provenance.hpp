@@ -2,7 +2,7 @@
 // Output of a gridded experiment, one layout for every driver:
 //   root attributes  program, experiment, version, git_commit, command_line, parameters_json,
 //                    every parameter by its option name, seed, mpi_ranks, omp_threads,
-//                    start_time, end_time, host, elapsed_seconds, tasks_resumed
+//                    start_time, end_time, host, isa, elapsed_seconds, tasks_resumed
 //   /points/<param>              one entry per point (dimension scales of the results)
 //   /results/<obs>/mean|stderr|count   per point
 //   /results/<obs>/samples       [point, sample]
@@ -71,11 +71,16 @@ struct RunInfo {
   int mpi_ranks = 1;
   int omp_threads = 1;
   std::string start_time;  ///< ISO 8601, UTC
+  std::string isa;         ///< kernel instruction set(s) of the ranks (isa_summary in mpi_env.hpp)
 };
 
 /// Current time as ISO 8601 UTC ("2026-11-25T15:32:37Z").
 std::string utc_timestamp();
 std::string host_name();
+
+/// What --version prints: program, version, git commit, the kernel instruction set chosen and
+/// the ones this CPU supports.
+std::string version_text(const std::string& program);
 
 /// Writes provenance attributes (RunInfo, version, commit, host, end time) and every option
 /// of `options` that has a value as a root attribute of its own name.

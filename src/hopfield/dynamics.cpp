@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/numeric.hpp"
 
 namespace nnsim::hopfield {
 
@@ -14,8 +15,7 @@ double binning_error(std::span<const double> series) {
     double mean = 0;
     for (const double v : level) mean += v;
     mean /= static_cast<double>(level.size());
-    double squares = 0;
-    for (const double v : level) squares += (v - mean) * (v - mean);
+    const double squares = sum_of_squared_deviations(level, mean);
     const double n = static_cast<double>(level.size());
     best = std::max(best, std::sqrt(squares / (n - 1) / n));
     std::vector<double> coarser(level.size() / 2);

@@ -8,62 +8,10 @@
 #include <stdexcept>
 #include <string>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "hopfield/kernels/dispatch.hpp"
 
 namespace nnsim::hopfield {
 namespace {
-
-/// sum over mu with bit mu of `bits` set of m[mu]; m has 64 * words entries.
-std::int64_t masked_sum(const std::uint64_t* bits, const std::int32_t* m, std::size_t words) {
-#if defined(__AVX512F__)
-  __m512i acc = _mm512_setzero_si512();
-  for (std::size_t w = 0; w < words; ++w) {
-    const std::uint64_t b = bits[w];
-    const std::int32_t* chunk = m + 64 * w;
-    for (unsigned k = 0; k < 4; ++k) {
-      const auto mask = static_cast<__mmask16>(b >> (16 * k));
-      acc = _mm512_mask_add_epi32(acc, mask, acc, _mm512_loadu_si512(chunk + 16 * k));
-    }
-  }
-  return _mm512_reduce_add_epi32(acc);
-#else
-  std::int64_t sum = 0;
-  for (std::size_t w = 0; w < words; ++w) {
-    const std::uint64_t b = bits[w];
-    const std::int32_t* chunk = m + 64 * w;
-    std::int32_t part = 0;
-    for (unsigned k = 0; k < 64; ++k) part += static_cast<std::int32_t>((b >> k) & 1U) * chunk[k];
-    sum += part;
-  }
-  return sum;
-#endif
-}
-
-/// m[mu] += bit mu set ? delta : -delta, for mu < p only (the padding stays zero).
-void masked_update(const std::uint64_t* bits, std::int32_t* m, std::size_t words, std::size_t p,
-                   std::int32_t delta) {
-#if defined(__AVX512F__)
-  const __m512i plus = _mm512_set1_epi32(delta);
-  const __m512i minus = _mm512_set1_epi32(-delta);
-  for (std::size_t w = 0; w < words; ++w) {
-    const std::uint64_t b = bits[w];
-    const std::size_t valid_bits = std::min<std::size_t>(64, p - 64 * w);
-    const std::uint64_t valid = valid_bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << valid_bits) - 1;
-    std::int32_t* chunk = m + 64 * w;
-    for (unsigned k = 0; k < 4; ++k) {
-      const auto set = static_cast<__mmask16>(b >> (16 * k));
-      const auto active = static_cast<__mmask16>(valid >> (16 * k));
-      const __m512i step = _mm512_mask_blend_epi32(set, minus, plus);
-      const __m512i old = _mm512_loadu_si512(chunk + 16 * k);
-      _mm512_storeu_si512(chunk + 16 * k, _mm512_mask_add_epi32(old, active, old, step));
-    }
-  }
-#else
-  for (std::size_t mu = 0; mu < p; ++mu) m[mu] += ((bits[mu / 64] >> (mu % 64)) & 1U) ? delta : -delta;
-#endif
-}
 
 /// Transposes a 64 x 64 bit matrix in place: bit c of a[r] moves to bit r of a[c]
 /// (the recursive block swap of Hacker's Delight, section 7-3, in LSB-first order).
@@ -101,7 +49,8 @@ HopfieldNetwork::HopfieldNetwork(const PatternSet& patterns, Diagonal diagonal, 
       rows_(n_ * row_words_, 0),
       row_sums_(n_, 0),
       state_(n_, 1),
-      overlaps_(row_words_ * 64, 0) {
+      overlaps_(row_words_ * 64, 0),
+      kernels_(&kernels::active_kernels()) {
   if (static_cast<double>(n_) * static_cast<double>(p_ + 1) >= 2147483647.0) {
     throw std::invalid_argument("HopfieldNetwork: N (p + 1) must stay below 2^31 for 32-bit fields");
   }
@@ -189,9 +138,7 @@ void HopfieldNetwork::recompute_fields() {
   if (storage_ != WeightStorage::kMatrix) return;
   for (std::size_t i = 0; i < n_; ++i) {
     const std::int16_t* row = weights_.data() + i * n_;
-    std::int32_t sum = 0;
-    for (std::size_t j = 0; j < n_; ++j) sum += row[j] * state_[j];
-    fields_[i] = sum;
+    fields_[i] = kernels_->row_dot_state(row, state_.data(), n_);
   }
 }
 
@@ -199,7 +146,7 @@ std::int64_t HopfieldNetwork::field(std::size_t i) const {
   if (storage_ == WeightStorage::kMatrix) return fields_[i];
   // sum_mu x_i^mu M_mu = 2 sum_{x_i^mu = +1} M_mu - sum_mu M_mu; it includes the j = i term
   // p s_i, which (2.26) removes.
-  std::int64_t h = 2 * masked_sum(rows_.data() + i * row_words_, overlaps_.data(), row_words_) - overlap_total_;
+  std::int64_t h = 2 * kernels_->masked_sum(rows_.data() + i * row_words_, overlaps_.data(), row_words_) - overlap_total_;
   if (diagonal_ == Diagonal::kZero) h -= static_cast<std::int64_t>(p_) * state_[i];
   return h;
 }
@@ -209,12 +156,11 @@ void HopfieldNetwork::flip(std::size_t i) {
   state_[i] = now;
   const std::int32_t twice = 2 * now;
   // M_mu += 2 s_i x_i^mu
-  masked_update(rows_.data() + i * row_words_, overlaps_.data(), row_words_, p_, twice);
+  kernels_->masked_update(rows_.data() + i * row_words_, overlaps_.data(), row_words_, p_, twice);
   overlap_total_ += static_cast<std::int64_t>(twice) * row_sums_[i];
   if (storage_ == WeightStorage::kMatrix) {
-    const std::int16_t* row = weights_.data() + i * n_;  // W' is symmetric: row i = column i
-    std::int32_t* h = fields_.data();
-    for (std::size_t j = 0; j < n_; ++j) h[j] += twice * row[j];
+    // W' is symmetric: row i = column i
+    kernels_->add_scaled_row(fields_.data(), weights_.data() + i * n_, n_, twice);
   }
 }
 

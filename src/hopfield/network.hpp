@@ -11,8 +11,8 @@
 //    M_mu = sum_j x_j^mu s_j (p integers) up to date on every flip (cost p) and computes a
 //    field on demand as h_i = sum_mu x_i^mu M_mu - [p s_i for (2.26)] (cost p), written as
 //    2 sum_{mu: x_i^mu = +1} M_mu - sum_mu M_mu: a masked sum over the bits of neuron i's row
-//    (AVX-512 masked adds where the CPU has them). Memory: the patterns twice as bits, N p / 4
-//    bytes. Fastest when few sweeps are needed.
+//    (AVX-512 masked adds or AVX2 where the CPU has them, chosen at run time: hopfield/kernels).
+//    Memory: the patterns twice as bits, N p / 4 bytes. Fastest when few sweeps are needed.
 //  - kMatrix: the integer matrix W' (int16, N^2 x 2 bytes) built once by popcounts, and all N
 //    fields kept up to date on every flip (cost N); an update that does not flip costs O(1).
 //    Pays off for long stochastic runs, if N^2 x 2 bytes fit the memory budget.
@@ -26,6 +26,10 @@
 #include "hopfield/patterns.hpp"
 
 namespace nnsim::hopfield {
+
+namespace kernels {
+struct KernelTable;
+}
 
 enum class WeightStorage { kPatterns, kMatrix };
 
@@ -95,6 +99,7 @@ class HopfieldNetwork {
   std::vector<std::int32_t> overlaps_;     // M_mu, padded with zeros to row_words_ * 64
   std::int64_t overlap_total_ = 0;         // sum_mu M_mu
   std::vector<std::int32_t> fields_;       // h_i (kMatrix)
+  const kernels::KernelTable* kernels_;    // the instruction set's kernels, chosen at construction
 };
 
 }  // namespace nnsim::hopfield

@@ -29,7 +29,8 @@ struct OneStepCount {
 ///
 /// Method: with the overlap matrix O_{mu nu} = x^mu . x^nu (popcounts on packed bits),
 /// N b_i^nu = sum_mu x_i^mu O_{mu nu} - p x_i^nu for (2.26) (without the last term for (2.25)).
-/// The sum is one matrix product (Eigen GEMM) done in blocks so memory stays O(p * block).
+/// The sum is one matrix product done in blocks by a register-blocked micro-kernel
+/// (hopfield/kernels, generic / AVX2 / AVX-512 chosen at run time), memory O(p * block).
 /// All intermediate values are integers of magnitude <= p N, exact in float while p N < 2^24
 /// and in double beyond, so the count is exact and independent of summation order.
 /// Cost: p * K * N multiply-adds instead of the N^2 * K of a dense-weight implementation.
