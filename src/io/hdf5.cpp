@@ -1,5 +1,7 @@
 #include "io/hdf5.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <hdf5_hl.h>
 #include <sys/stat.h>
@@ -514,18 +516,47 @@ Dataset Group::write_rows(const std::string& name, const double* data, hsize_t r
   Handle dataset = make_handle(H5Dcreate2(id(), name.c_str(), H5T_NATIVE_DOUBLE, file_space.get(), lcpl.get(),
                                           H5P_DEFAULT, H5P_DEFAULT),
                                "create dataset", at);
-  if (selected > 0 && width > 0) {
-    const hsize_t memory_dims[2] = {rows, row_stride};
-    const Handle memory_space = make_handle(H5Screate_simple(2, memory_dims, nullptr), "create memory space for", at);
-    check(H5Sselect_none(memory_space.get()), "select in memory for", at);
-    for (const auto& [first, end] : row_runs) {
-      const hsize_t start[2] = {first, column};
-      const hsize_t count[2] = {end - first, width};
-      check(H5Sselect_hyperslab(memory_space.get(), H5S_SELECT_OR, start, nullptr, count, nullptr),
-            "select rows in memory for", at);
+  if (selected == 0 || width == 0) return Dataset(std::move(dataset), join_path(path_, name), file_name_);
+  const hsize_t memory_dims[2] = {rows, row_stride};
+  const Handle memory_space = make_handle(H5Screate_simple(2, memory_dims, nullptr), "create memory space for", at);
+  if (row_runs.size() == 1) {
+    // One block of rows: HDF5 reads the columns straight from the matrix.
+    const hsize_t start[2] = {row_runs[0].first, column};
+    const hsize_t count[2] = {row_runs[0].second - row_runs[0].first, width};
+    check(H5Sselect_hyperslab(memory_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+          "select rows in memory for", at);
+    check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory_space.get(), H5S_ALL, H5P_DEFAULT, data), "write", at);
+  } else {
+    // Many runs (a checkpoint of scattered done tasks): a union of thousands of hyperslabs is
+    // slow in HDF5 (measured: 85 s for 26,000 runs of 1000 values), so the rows go through a
+    // staging buffer of at most 8 MB, written as consecutive rows of a 2-D dataset.
+    if (dims.size() != 2 || dims[1] != width) {
+      throw IoError("cannot write dataset " + at + ": scattered rows need a [rows, width] dataset");
     }
-    check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory_space.get(), H5S_ALL, H5P_DEFAULT, data),
-          "write", at);
+    const hsize_t batch_rows = std::max<hsize_t>(1, (hsize_t{1} << 20) / width);
+    std::vector<double> staging(static_cast<std::size_t>(std::min(batch_rows, selected) * width));
+    hsize_t staged = 0, written = 0;
+    auto flush = [&] {
+      if (staged == 0) return;
+      const hsize_t file_start[2] = {written, 0};
+      const hsize_t file_count[2] = {staged, width};
+      const Handle file_selection = make_handle(H5Dget_space(dataset.get()), "get dataspace of", at);
+      check(H5Sselect_hyperslab(file_selection.get(), H5S_SELECT_SET, file_start, nullptr, file_count, nullptr),
+            "select rows of", at);
+      const Handle staging_space = make_handle(H5Screate_simple(2, file_count, nullptr), "create memory space for", at);
+      check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, staging_space.get(), file_selection.get(), H5P_DEFAULT,
+                     staging.data()),
+            "write", at);
+      written += staged;
+      staged = 0;
+    };
+    for (const auto& [first, end] : row_runs) {
+      for (hsize_t r = first; r < end; ++r) {
+        std::copy_n(data + r * row_stride + column, width, staging.data() + staged * width);
+        if (++staged == batch_rows) flush();
+      }
+    }
+    flush();
   }
   return Dataset(std::move(dataset), join_path(path_, name), file_name_);
 }
