@@ -49,21 +49,9 @@ void RandomStream::seek(std::uint64_t words) {
 
 PointKey::PointKey(std::string domain) : encoding_(std::move(domain)) {}
 
-PointKey& PointKey::add(std::string_view name, std::int64_t value) {
-  encoding_ += '|';
-  encoding_ += name;
-  encoding_ += '=';
-  encoding_ += std::to_string(value);
-  return *this;
-}
+PointKey& PointKey::add(std::string_view name, std::int64_t value) { return add(name, std::string_view(std::to_string(value))); }
 
-PointKey& PointKey::add(std::string_view name, std::uint64_t value) {
-  encoding_ += '|';
-  encoding_ += name;
-  encoding_ += '=';
-  encoding_ += std::to_string(value);
-  return *this;
-}
+PointKey& PointKey::add(std::string_view name, std::uint64_t value) { return add(name, std::string_view(std::to_string(value))); }
 
 PointKey& PointKey::add(std::string_view name, double value) {
   return add(name, std::string_view(json_number(value == 0 ? 0.0 : value)));

@@ -513,7 +513,8 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
 
 }  // namespace
 
-Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, const EnsembleResult& result) {
+namespace {
+Checkpoint checkpoint_header(const EnsembleSpec& spec, const RunControl& control) {
   Checkpoint c;
   c.parameters_json = control.parameters_json;
   c.git_commit = control.git_commit;
@@ -521,6 +522,12 @@ Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, 
   c.samples_per_point = spec.samples_per_point;
   c.observables = spec.observables;
   for (std::size_t k = 0; k < spec.observables.size(); ++k) c.widths.push_back(spec.width(k));
+  return c;
+}
+}  // namespace
+
+Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, const EnsembleResult& result) {
+  Checkpoint c = checkpoint_header(spec, control);
   const std::size_t nobs = spec.values_per_task();
   // Sized once from the done flags: growing by insert() reallocates ~log2(done) times, copies the
   // values again at each step and, at the last step, holds the old and the new buffer at once
@@ -537,19 +544,6 @@ Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, 
   }
   return c;
 }
-
-namespace {
-Checkpoint checkpoint_header(const EnsembleSpec& spec, const RunControl& control) {
-  Checkpoint c;
-  c.parameters_json = control.parameters_json;
-  c.git_commit = control.git_commit;
-  c.num_points = spec.num_points;
-  c.samples_per_point = spec.samples_per_point;
-  c.observables = spec.observables;
-  for (std::size_t k = 0; k < spec.observables.size(); ++k) c.widths.push_back(spec.width(k));
-  return c;
-}
-}  // namespace
 
 void save_result_checkpoint(const std::string& path, const EnsembleSpec& spec, const RunControl& control,
                             const EnsembleResult& result) {
