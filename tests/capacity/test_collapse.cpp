@@ -75,3 +75,20 @@ TEST(ScalingCollapse, NeedsTwoUsableSizes) {
   EXPECT_EQ(fit.status, FitStatus::too_few_points);
   EXPECT_FALSE(fit.message.empty());
 }
+
+// Over 200 data sets the Fisher error bars of alpha_inf and nu cover the truth ~68 % of the
+// time (binomial SD of the fraction 0.033; bounds ~4 SD).
+TEST(ScalingCollapse, ErrorBarsCoverTheTruthSixtyEightPercent) {
+  int covered_alpha = 0, covered_nu = 0;
+  constexpr int kRepetitions = 200;
+  for (int r = 0; r < kRepetitions; ++r) {
+    const auto fit = fit_scaling_collapse(synthetic(static_cast<std::uint64_t>(100 + r), 0));
+    ASSERT_EQ(fit.status, FitStatus::converged) << fit.message;
+    covered_alpha += std::fabs(fit.alpha_inf - kAlphaInf) <= fit.alpha_inf_stderr ? 1 : 0;
+    covered_nu += std::fabs(fit.nu - kNu) <= fit.nu_stderr ? 1 : 0;
+  }
+  for (const int covered : {covered_alpha, covered_nu}) {
+    EXPECT_GE(static_cast<double>(covered) / kRepetitions, 0.55);
+    EXPECT_LE(static_cast<double>(covered) / kRepetitions, 0.80);
+  }
+}
