@@ -27,8 +27,19 @@ constexpr int kTagToRoot = 7101;
 constexpr int kTagToWorker = 7102;
 
 // Message kinds. Worker -> root: results (+ optional request), a signal notice, the final
-// report. Root -> worker: task ids, "no more tasks", "stop now".
-enum Kind : std::uint64_t { kResults = 1, kSignal = 2, kFinal = 3, kAssign = 11, kNoMore = 12, kStop = 13 };
+// report. Root -> worker: task ids, "no more tasks", "stop now", and "run over" after every
+// worker's final report. A worker drains its queue up to "run over" before it returns, so no
+// message of one run (a stop that crossed a final report) is left for the next run in the same
+// process, such as the next round of ensemble/rounds.hpp.
+enum Kind : std::uint64_t {
+  kResults = 1,
+  kSignal = 2,
+  kFinal = 3,
+  kAssign = 11,
+  kNoMore = 12,
+  kStop = 13,
+  kRunOver = 14
+};
 
 struct Outcome {
   std::uint64_t id = 0;
@@ -246,21 +257,6 @@ class Backoff {
   std::abort();
 }
 
-/// NNSIM_STOP_AFTER_TASKS=K (testing aid): rank 0 stops the run as if signalled once K tasks
-/// finished in this run, so interrupt-and-resume tests do not depend on timing. 0 or unset: off.
-std::uint64_t stop_after_tasks_from_environment() {
-  const char* text = std::getenv("NNSIM_STOP_AFTER_TASKS");
-  if (!text || !*text) return 0;
-  char* end = nullptr;
-  const unsigned long long k = std::strtoull(text, &end, 10);
-  if (*end != '\0' || text[0] == '-') {
-    // Only rank 0 reads it, inside the run: a refusal here could not end the other ranks cleanly.
-    log::warn(std::string("ignoring NNSIM_STOP_AFTER_TASKS='") + text + "': not a non-negative integer");
-    return 0;
-  }
-  return k;
-}
-
 /// Rank 0: owns the task list, hands out tasks, records results, decides when to stop.
 class RootCoordinator {
  public:
@@ -301,7 +297,7 @@ class RootCoordinator {
     }
     pending_.assign(order.begin(), order.end());
     worker_final_.assign(static_cast<std::size_t>(ranks_), false);
-    stop_after_ = stop_after_tasks_from_environment();
+    stop_after_ = control.stop_after_tasks > 0 ? control.stop_after_tasks : stop_after_tasks_from_environment();
   }
 
   EnsembleResult run() {
@@ -320,7 +316,8 @@ class RootCoordinator {
         } else if (control_.time_limit > 0 && elapsed >= control_.time_limit) {
           begin_stop("reached --time-limit " + log::format_duration(control_.time_limit));
         } else if (stop_after_ > 0 && result_.tasks_done - result_.tasks_resumed >= stop_after_) {
-          begin_stop("NNSIM_STOP_AFTER_TASKS=" + std::to_string(stop_after_) + " tasks done in this run (test trigger)");
+          begin_stop(std::string(control_.stop_after_tasks > 0 ? "stop_after_tasks=" : "NNSIM_STOP_AFTER_TASKS=") +
+                     std::to_string(stop_after_) + " tasks done in this run (test trigger)");
         }
       }
       if (const auto error = pool_.error(); !error.empty()) abort_run(comm_, error);
@@ -358,6 +355,9 @@ class RootCoordinator {
         backoff.wait();
       }
     }
+    Buffer over;
+    over.put(static_cast<std::uint64_t>(kRunOver));
+    for (int r = 1; r < ranks_; ++r) send(over, r, kTagToWorker, comm_);
     result_.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     result_.complete = result_.tasks_done == result_.done.size();
     progress.finish(result_.tasks_done, work_done_);
@@ -465,13 +465,24 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
     if (workers_here == 0 && pool.run_inline()) events = true;
     auto outcomes = pool.take_finished();
     const bool idle = pool.idle();
-    if (no_more && outcomes.empty() && idle) {
+    // Not while a request is unanswered: its reply (tasks) must be taken in this run.
+    if (no_more && outcomes.empty() && idle && !request_outstanding) {
       Buffer final_report;
       final_report.put(static_cast<std::uint64_t>(kFinal));
       final_report.put(std::uint64_t{0});
       put_outcomes(final_report, {}, nobs);
       send(final_report, 0, kTagToRoot, comm);
-      return;
+      // Anything before "run over" is a stop that crossed the final report: nothing to do.
+      for (;;) {
+        MPI_Status status;
+        MPI_Probe(0, kTagToWorker, comm, &status);
+        int count = 0;
+        MPI_Get_count(&status, MPI_BYTE, &count);
+        std::vector<unsigned char> bytes(static_cast<std::size_t>(count));
+        MPI_Recv(bytes.data(), count, MPI_BYTE, 0, kTagToWorker, comm, MPI_STATUS_IGNORE);
+        Buffer late(std::move(bytes));
+        if (late.get_u64() == kRunOver) return;
+      }
     }
     const std::size_t load = pool.load();
     std::uint64_t want = 0;
@@ -499,6 +510,8 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
         request_outstanding = false;
         no_more = true;
       } else if (kind == kStop) {
+        // A reply sent before the stop arrived before it; a stopping root answers no request.
+        request_outstanding = false;
         no_more = true;
         pool.cancel();
       }
@@ -512,6 +525,21 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
 }
 
 }  // namespace
+
+/// NNSIM_STOP_AFTER_TASKS=K (testing aid): rank 0 stops the run as if signalled once K tasks
+/// finished in this run, so interrupt-and-resume tests do not depend on timing. 0 or unset: off.
+std::uint64_t stop_after_tasks_from_environment() {
+  const char* text = std::getenv("NNSIM_STOP_AFTER_TASKS");
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  const unsigned long long k = std::strtoull(text, &end, 10);
+  if (*end != '\0' || text[0] == '-') {
+    // Only rank 0 reads it, inside the run: a refusal here could not end the other ranks cleanly.
+    log::warn(std::string("ignoring NNSIM_STOP_AFTER_TASKS='") + text + "': not a non-negative integer");
+    return 0;
+  }
+  return k;
+}
 
 namespace {
 Checkpoint checkpoint_header(const EnsembleSpec& spec, const RunControl& control) {

@@ -61,10 +61,17 @@ struct RunControl {
   std::string checkpoint_path;  ///< empty: never checkpoint
   std::string parameters_json;  ///< stored in checkpoints, matched on resume
   std::string git_commit;
+  /// Rank 0 (testing aid): stop as if signalled once this many tasks finished in this run;
+  /// 0 = take NNSIM_STOP_AFTER_TASKS from the environment (itself 0 or unset = never).
+  std::uint64_t stop_after_tasks = 0;
   /// Rank 0: tasks already done. Consumed: run_ensemble moves its values into the result and
   /// releases its arrays, so a resumed run does not hold the checkpoint's values twice.
   Checkpoint* resume_from = nullptr;
 };
+
+/// NNSIM_STOP_AFTER_TASKS=K (testing aid), read on rank 0: 0 when unset, empty or not a
+/// non-negative integer (with a warning).
+std::uint64_t stop_after_tasks_from_environment();
 
 /// The merged result; meaningful on rank 0 only.
 struct EnsembleResult {

@@ -184,3 +184,31 @@ TEST(Scheduler, FirstSampleOffsetsTheSampleNumbers) {
     }
   }
 }
+
+// Consecutive runs in one process (adaptive rounds do this) must not see each other's messages:
+// a stop that races the end of a run (here: triggered by its last tasks) used to leave a "stop"
+// or an unanswered assignment in a worker's queue, which the next run then obeyed, cancelling
+// or duplicating tasks.
+TEST(Scheduler, ConsecutiveRunsAfterARacingStopAreIndependent) {
+  const auto spec = make_spec(4, 6);
+  const std::uint64_t total = spec.num_points * spec.samples_per_point;
+  for (int repeat = 0; repeat < 20; ++repeat) {
+    RunControl racing;
+    racing.threads = 2;
+    racing.progress = false;
+    racing.stop_after_tasks = total - static_cast<std::uint64_t>(repeat % 3);
+    (void)run_ensemble(spec, racing, MPI_COMM_WORLD);
+    RunControl plain = racing;
+    plain.stop_after_tasks = 0;
+    g_calls = 0;
+    const auto result = run_ensemble(spec, plain, MPI_COMM_WORLD);
+    std::uint64_t calls = g_calls, total_calls = 0;
+    MPI_Allreduce(&calls, &total_calls, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    ASSERT_TRUE(result.complete) << "repeat " << repeat << ": " << result.stop_reason;
+    ASSERT_EQ(total_calls, total) << "repeat " << repeat;
+    if (rank() == 0) {
+      ASSERT_EQ(result.tasks_done, total);
+      expect_all_tasks_correct(spec, result);
+    }
+  }
+}
