@@ -13,7 +13,6 @@
 #include "nnsim/version.hpp"
 
 namespace nnsim {
-namespace {
 
 RunInfo run_info(const std::string& program, const std::string& experiment, const CommonOptions& common,
                  const ParsedOptions& parsed, const po::options_description& options, const MpiEnvironment& mpi,
@@ -31,11 +30,8 @@ RunInfo run_info(const std::string& program, const std::string& experiment, cons
   return info;
 }
 
-/// Rank 0 writes the file through `write` under its temporary name and renames it into place;
-/// if that fails, `rescue` (if given) may keep the work and returns text for the message.
-/// Collective; returns kExitOk or kExitFailure on every rank.
 int publish(io::AtomicOutput& output, const std::string& final_name, const MpiEnvironment& mpi,
-            const std::function<void(io::File&)>& write, const std::function<std::string()>& rescue = {}) {
+            const std::function<void(io::File&)>& write, const std::function<std::string()>& rescue) {
   std::string error;
   if (mpi.rank() == 0) {
     try {
@@ -57,6 +53,8 @@ int publish(io::AtomicOutput& output, const std::string& final_name, const MpiEn
   }
   return kExitOk;
 }
+
+namespace {
 
 /// Options left out of the merge fingerprint: the grid axes, the sample range, run control.
 std::vector<std::string> merge_exclusions(const GriddedExperiment& e) {
@@ -94,8 +92,8 @@ void write_merge_description(io::Group& root, const std::string& fingerprint, co
   root.set_attribute("theory_curves", joined(names));
 }
 
-/// Rank 0: is `path` the finished output of a run with this fingerprint? Throws UsageError
-/// when it is another run's output.
+}  // namespace
+
 bool output_is_complete_run(const std::string& path, const std::string& fingerprint) {
   std::string theirs;
   try {
@@ -111,7 +109,19 @@ bool output_is_complete_run(const std::string& path, const std::string& fingerpr
   return true;
 }
 
-}  // namespace
+void warn_if_threads_exceed_cpus(const CommonOptions& common, const MpiEnvironment& mpi) {
+  // mpirun binds each rank to one core by default when ranks <= cores; threads then share it.
+  cpu_set_t affinity;
+  CPU_ZERO(&affinity);
+  int cpus = sched_getaffinity(0, sizeof affinity, &affinity) == 0 ? CPU_COUNT(&affinity) : common.threads;
+  int fewest_cpus = cpus;
+  MPI_Allreduce(&cpus, &fewest_cpus, 1, MPI_INT, MPI_MIN, mpi.comm());
+  if (mpi.rank() == 0 && common.threads > fewest_cpus) {
+    log::warn("--threads " + std::to_string(common.threads) + " but a rank may only run on " +
+              std::to_string(fewest_cpus) + " CPU(s) (process binding); with Open MPI use --bind-to none or "
+              "--map-by slot:PE=" + std::to_string(common.threads) + ", with Slurm --cpus-per-task");
+  }
+}
 
 int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOptions& common,
                            const ParsedOptions& parsed, const po::options_description& options,
@@ -164,17 +174,7 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
     return kExitOk;
   }
 
-  // mpirun binds each rank to one core by default when ranks <= cores; threads then share it.
-  cpu_set_t affinity;
-  CPU_ZERO(&affinity);
-  int cpus = sched_getaffinity(0, sizeof affinity, &affinity) == 0 ? CPU_COUNT(&affinity) : common.threads;
-  int fewest_cpus = cpus;
-  MPI_Allreduce(&cpus, &fewest_cpus, 1, MPI_INT, MPI_MIN, comm);
-  if (mpi.rank() == 0 && common.threads > fewest_cpus) {
-    log::warn("--threads " + std::to_string(common.threads) + " but a rank may only run on " +
-              std::to_string(fewest_cpus) + " CPU(s) (process binding); with Open MPI use --bind-to none or "
-              "--map-by slot:PE=" + std::to_string(common.threads) + ", with Slurm --cpus-per-task");
-  }
+  warn_if_threads_exceed_cpus(common, mpi);
 
   if (mpi.rank() == 0) {
     log::info(experiment.program + " " + experiment.experiment + ": " + std::to_string(spec.num_points) +

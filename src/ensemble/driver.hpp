@@ -11,6 +11,7 @@
 #include "ensemble/mpi_env.hpp"
 #include "ensemble/provenance.hpp"
 #include "ensemble/scheduler.hpp"
+#include "io/hdf5.hpp"
 
 namespace nnsim {
 
@@ -36,6 +37,28 @@ struct GriddedExperiment {
   /// the sample range.
   std::vector<std::string> merge_axes;
 };
+
+// Building blocks of run_gridded_experiment, for drivers whose runs are not one grid (e.g.
+// nnsim-capacity's adaptive rounds).
+
+/// The provenance of a run (write_provenance).
+RunInfo run_info(const std::string& program, const std::string& experiment, const CommonOptions& common,
+                 const ParsedOptions& parsed, const po::options_description& options, const MpiEnvironment& mpi,
+                 const std::string& start_time);
+
+/// Rank 0 writes the file through `write` under its temporary name and renames it into place;
+/// if that fails, `rescue` (if given) may keep the work and returns text for the message.
+/// Collective; returns kExitOk or kExitFailure on every rank.
+int publish(io::AtomicOutput& output, const std::string& final_name, const MpiEnvironment& mpi,
+            const std::function<void(io::File&)>& write, const std::function<std::string()>& rescue = {});
+
+/// Rank 0, for --resume without a checkpoint: is `path` the finished output of a run with this
+/// fingerprint (root attribute fingerprint_json)? Throws UsageError when it is not readable or
+/// holds another run.
+bool output_is_complete_run(const std::string& path, const std::string& fingerprint);
+
+/// Rank 0 warns when --threads exceeds the CPUs a rank may run on. Collective.
+void warn_if_threads_exceed_cpus(const CommonOptions& common, const MpiEnvironment& mpi);
 
 /// Writes a file with provenance and theory curves only (no simulation); rank 0 writes,
 /// with the same output rules (temporary name, --force) as a gridded run. Collective.

@@ -63,14 +63,12 @@ void write_provenance(io::Group& root, const RunInfo& info, const po::options_de
   }
 }
 
-namespace {
 void describe(io::Object& object, const std::string& description, const std::string& units,
-              const std::string& equation = "") {
+              const std::string& equation) {
   object.set_attribute("description", description);
   object.set_attribute("units", units);
   if (!equation.empty()) object.set_attribute("equation", equation);
 }
-}  // namespace
 
 void write_gridded_results(io::File& file, const EnsembleSpec& spec, const EnsembleResult& result,
                            const std::vector<PointColumn>& points,

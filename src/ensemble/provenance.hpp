@@ -58,6 +58,10 @@ struct TheoryCurve {
   std::string x_units = "1";
 };
 
+/// The attributes every dataset carries: description, units, and equation when not empty.
+void describe(io::Object& object, const std::string& description, const std::string& units,
+              const std::string& equation = "");
+
 /// Writes TheoryCurves under /theory.
 void write_theory_curves(io::File& file, const std::vector<TheoryCurve>& curves);
 

@@ -595,6 +595,18 @@ Dataset Group::write(const std::string& name, const std::vector<T>& data,
   return Dataset(std::move(dataset), join_path(path_, name), file_name_);
 }
 
+template <Scalar T>
+Dataset Group::write_scalar(const std::string& name, T value) {
+  const std::string at = where(name);
+  const Handle space = make_handle(H5Screate(H5S_SCALAR), "create dataspace for dataset", at);
+  const Handle lcpl = name_plist(H5P_LINK_CREATE, false, at);
+  Handle dataset = make_handle(H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(),
+                                          lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+                               "create dataset", at);
+  check(H5Dwrite(dataset.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &value), "write dataset", at);
+  return Dataset(std::move(dataset), join_path(path_, name), file_name_);
+}
+
 Dataset Group::write_strings(const std::string& name, const std::vector<std::string>& data) {
   const std::string at = where(name);
   std::vector<const char*> pointers;
@@ -753,7 +765,8 @@ void AtomicOutput::commit() {
   template T Object::attribute<T>(const std::string&) const;                         \
   template std::vector<T> Object::vector_attribute<T>(const std::string&) const;     \
   template std::vector<T> Dataset::read<T>() const;                                  \
-  template Dataset Group::write<T>(const std::string&, const std::vector<T>&, std::vector<hsize_t>);
+  template Dataset Group::write<T>(const std::string&, const std::vector<T>&, std::vector<hsize_t>); \
+  template Dataset Group::write_scalar<T>(const std::string&, T);
 
 NNSIM_IO_INSTANTIATE(double)
 NNSIM_IO_INSTANTIATE(float)

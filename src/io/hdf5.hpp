@@ -114,6 +114,9 @@ class Group : public Object {
   Dataset write_rows(const std::string& name, const double* data, hsize_t rows, hsize_t row_stride,
                      hsize_t column, hsize_t width, const std::vector<std::pair<hsize_t, hsize_t>>& row_runs,
                      std::vector<hsize_t> dims);
+  /// A scalar dataset (rank 0: h5py reads it with d[()]).
+  template <Scalar T>
+  Dataset write_scalar(const std::string& name, T value);
   /// Variable-length UTF-8 strings, one dimension.
   Dataset write_strings(const std::string& name, const std::vector<std::string>& data);
 
