@@ -44,7 +44,7 @@ print("-- identical: %d datasets" % len(a))
 EOF
 }
 
-ARGS=(--N 256,512 --samples 120 --seed 7 --quiet)
+ARGS=(--N 512,1024 --samples 400 --seed 7 --quiet)  # the acceptance command of issue 7
 
 note "rank invariance"
 DRV_TIMEOUT=120 drv np1.log 0 "${ARGS[@]}" -o np1.h5
@@ -160,7 +160,7 @@ def check(n, o):
 f.visititems(check)
 assert not missing, missing
 n = f["capacity/N"][:]
-assert list(n) == [256, 512], n
+assert list(n) == [512, 1024], n
 pts = len(f["points/N"])
 for obs in ("final_overlap", "retrieved", "sweeps", "converged"):
     s = f["results/%s/samples" % obs]
