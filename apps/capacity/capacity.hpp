@@ -29,7 +29,7 @@ struct CapacityOptions {
   double overlap_level = 0.5;
   std::string update = "random";
   std::uint64_t max_sweeps = 1000;
-  std::string bracket = "0.1:0.25";
+  std::string bracket = "auto";
   int bracket_points = 7;
   bool fixed_bracket = false;
   std::uint64_t round_samples = 0;

@@ -25,8 +25,9 @@ po::options_description capacity_options(CapacityOptions& o) {
      "zero-noise update rule: random (random sequential), sequential (fixed order 1..N) or synchronous")
     ("max-sweeps", po::value(&o.max_sweeps)->default_value(o.max_sweeps),
      "a sample stops at a fixed point or after this many sweeps of N updates")
-    ("bracket", po::value(&o.bracket)->default_value(o.bracket)->value_name("LOW:HIGH"),
-     "loads alpha of the first round; widened (unless --fixed-bracket) while the crossing lies outside")
+    ("bracket", po::value(&o.bracket)->default_value(o.bracket)->value_name("LOW:HIGH|auto"),
+     "loads alpha of the first round; auto: 0.138 + (0.9 +- 2.4) / sqrt(N) for each N; widened (unless "
+     "--fixed-bracket) while the crossing lies outside")
     ("bracket-points", po::value(&o.bracket_points)->default_value(o.bracket_points),
      "loads of the first round per N, evenly spread over the bracket (3 to 50)")
     ("fixed-bracket", po::bool_switch(&o.fixed_bracket),
@@ -60,26 +61,27 @@ capacity::StudySettings validate(const CapacityOptions& o, const CommonOptions& 
   require(o.update == "random" || o.update == "sequential" || o.update == "synchronous", "update",
           "one of random, sequential, synchronous", o.update);
   require(o.max_sweeps >= 1 && o.max_sweeps <= 1000000, "max-sweeps", "from 1 to 1000000", o.max_sweeps);
-  const auto colon = o.bracket.find(':');
-  if (colon == std::string::npos || o.bracket.find(':', colon + 1) != std::string::npos) {
-    throw UsageError("--bracket must be LOW:HIGH (two loads, e.g. 0.1:0.25), got '" + o.bracket + "'");
-  }
-  const auto low = parse_real_grid(o.bracket.substr(0, colon), "bracket");
-  const auto high = parse_real_grid(o.bracket.substr(colon + 1), "bracket");
-  if (low.size() != 1 || high.size() != 1) {
-    throw UsageError("--bracket must be LOW:HIGH (two loads, e.g. 0.1:0.25), got '" + o.bracket + "'");
-  }
-  s.bracket_low = low[0];
-  s.bracket_high = high[0];
-  require(s.bracket_low > 0 && s.bracket_low < s.bracket_high && s.bracket_high <= 1, "bracket",
-          "LOW:HIGH with 0 < LOW < HIGH <= 1", o.bracket);
-  const std::int64_t smallest = *std::min_element(s.sizes.begin(), s.sizes.end());
-  const auto p_low = std::llround(s.bracket_low * static_cast<double>(smallest));
-  const auto p_high = std::llround(s.bracket_high * static_cast<double>(smallest));
-  if (p_high - p_low < 2 || p_low < 1) {
-    throw UsageError("--bracket " + o.bracket + " holds fewer than three loads p = round(alpha N) at N = " +
-                     std::to_string(smallest) + " (p from " + std::to_string(p_low) + " to " + std::to_string(p_high) +
-                     "): it cannot bracket a crossing there; widen it");
+  s.auto_bracket = o.bracket == "auto";  // >= 3 loads for every N >= 16 (StudySettings::bracket)
+  if (!s.auto_bracket) {
+    const auto colon = o.bracket.find(':');
+    const bool two = colon != std::string::npos && o.bracket.find(':', colon + 1) == std::string::npos;
+    const auto low = two ? parse_real_grid(o.bracket.substr(0, colon), "bracket") : std::vector<double>{};
+    const auto high = two ? parse_real_grid(o.bracket.substr(colon + 1), "bracket") : std::vector<double>{};
+    if (low.size() != 1 || high.size() != 1) {
+      throw UsageError("--bracket must be LOW:HIGH (two loads, e.g. 0.1:0.25) or auto, got '" + o.bracket + "'");
+    }
+    s.bracket_low = low[0];
+    s.bracket_high = high[0];
+    require(s.bracket_low > 0 && s.bracket_low < s.bracket_high && s.bracket_high <= 1, "bracket",
+            "LOW:HIGH with 0 < LOW < HIGH <= 1", o.bracket);
+    const std::int64_t smallest = *std::min_element(s.sizes.begin(), s.sizes.end());
+    const auto p_low = std::llround(s.bracket_low * static_cast<double>(smallest));
+    const auto p_high = std::llround(s.bracket_high * static_cast<double>(smallest));
+    if (p_high - p_low < 2 || p_low < 1) {
+      throw UsageError("--bracket " + o.bracket + " holds fewer than three loads p = round(alpha N) at N = " +
+                       std::to_string(smallest) + " (p from " + std::to_string(p_low) + " to " +
+                       std::to_string(p_high) + "): it cannot bracket a crossing there; widen it");
+    }
   }
   require(o.bracket_points >= 3 && o.bracket_points <= 50, "bracket-points", "from 3 to 50", o.bracket_points);
   s.bracket_points = o.bracket_points;

@@ -62,6 +62,13 @@ double StudySettings::sample_cost(std::int64_t n, std::int64_t p) const {
   return size * static_cast<double>(std::max<std::int64_t>(p, 1)) * std::sqrt(size);
 }
 
+std::pair<double, double> StudySettings::bracket(std::int64_t n) const {
+  if (!auto_bracket) return {bracket_low, bracket_high};
+  const double size = static_cast<double>(n);
+  const double root = std::sqrt(size);
+  return {std::max(0.138 + (0.9 - 2.4) / root, 1.0 / size), std::min(0.138 + (0.9 + 2.4) / root, 1.0)};
+}
+
 std::uint64_t load_key(const StudySettings& settings, std::int64_t n, std::int64_t p) {
   PointKey key = settings.key_base;
   return key.add("N", n).add("p", p).value();
@@ -127,14 +134,15 @@ std::optional<Round> plan_next_round(const StudySettings& s, const RoundsHistory
       // `count` loads evenly from `from` to `to` (inclusive), clamped to [1, N]
       for (int j = 0; j < count; ++j) {
         const double t = count == 1 ? 0.0 : static_cast<double>(j) / (count - 1);
-        const auto p = static_cast<std::int64_t>(std::llround(from + t * static_cast<double>(to - from)));
+        const auto p = static_cast<std::int64_t>(std::llround(static_cast<double>(from) + t * static_cast<double>(to - from)));
         wanted.push_back(std::clamp<std::int64_t>(p, 1, n));
       }
     };
     if (mine.empty()) {
       label = "bracket";
-      const auto low = std::llround(s.bracket_low * static_cast<double>(n));
-      const auto high = std::llround(s.bracket_high * static_cast<double>(n));
+      const auto [alpha_low, alpha_high] = s.bracket(n);
+      const auto low = std::llround(alpha_low * static_cast<double>(n));
+      const auto high = std::llround(alpha_high * static_cast<double>(n));
       add_range(low, high, s.bracket_points);
     } else {
       const auto counts = retrieval_counts(mine, s.m_cut);
@@ -155,7 +163,7 @@ std::optional<Round> plan_next_round(const StudySettings& s, const RoundsHistory
                            (below ? ", and alpha = 1/N is the smallest load" : ", and alpha = 1 is the largest load"));
         }
         if (!s.widen) {
-          throw UsageError("--bracket " + text(s.bracket_low) + ":" + text(s.bracket_high) +
+          throw UsageError("--bracket " + (s.auto_bracket ? std::string("auto") : text(s.bracket_low) + ":" + text(s.bracket_high)) +
                            " does not contain the crossing for N = " + std::to_string(n) + ": " + what + "; " +
                            (below ? "lower" : "raise") + " the bracket, or drop --fixed-bracket to let it widen");
         }
@@ -178,11 +186,25 @@ std::optional<Round> plan_next_round(const StudySettings& s, const RoundsHistory
         };
         if (fit.status == FitStatus::converged) {
           for (const double z : {0.0, -0.6, 0.6, -1.2, 1.2}) add_alpha(fit.crossing + z * fit.width);
-        } else if (fit.status == FitStatus::separated && std::isfinite(fit.separation_lower) &&
-                   std::isfinite(fit.separation_upper)) {
-          const auto lo = std::llround(fit.separation_lower * static_cast<double>(n));
-          const auto hi = std::llround(fit.separation_upper * static_cast<double>(n));
-          add_range(lo, hi, static_cast<int>(std::min<std::int64_t>(hi - lo + 1, 5)));
+        } else if (fit.status == FitStatus::separated) {
+          // The step lies between the last all-retrieved load below the first load that is not
+          // all retrieved and the first none-retrieved load above the last load that is not
+          // none retrieved: spread up to 5 loads inside it (the probed one in it gets more samples).
+          std::size_t first_partial = 0;
+          while (first_partial + 1 < counts.size() && counts[first_partial].successes == counts[first_partial].trials) {
+            ++first_partial;
+          }
+          std::size_t last_partial = counts.size() - 1;
+          while (last_partial > 0 && counts[last_partial].successes == 0) --last_partial;
+          const std::int64_t lo = mine[first_partial > 0 ? first_partial - 1 : 0]->patterns;
+          const std::int64_t hi = mine[std::min(last_partial + 1, counts.size() - 1)]->patterns;
+          for (int j = 1; j <= 5; ++j) {
+            const std::int64_t p = lo + (hi - lo) * j / 6;
+            if (p > lo && p < hi) wanted.push_back(p);
+          }
+          if (wanted.empty()) {
+            wanted = {lo, hi};  // adjacent loads: the step is located to one p; refine its ends
+          }
         } else {
           for (const auto* load : mine) wanted.push_back(load->patterns);  // noisy data: more samples everywhere
         }

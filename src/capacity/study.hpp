@@ -11,7 +11,11 @@
 //   kSweeps, kConverged
 // The planner only sees the history (rounds.hpp): it aggregates the samples of each (N, p) in
 // sample order, and for every size that is not finished adds blocks to the next round:
-//   1. bracket: `bracket_points` loads spread evenly over [bracket_low, bracket_high];
+//   1. bracket: `bracket_points` loads spread evenly over [bracket_low, bracket_high], or with
+//      auto_bracket over alpha = 0.138 + (0.9 +- 2.4) / sqrt(N) (clamped to [1/N, 1]): a prior
+//      from the reduced study of the README (alpha_c(N) = 0.146 ... 0.190 for N = 16384 ... 256,
+//      transition widths ~ 0.6 / sqrt(N)), so large N are not probed far above alpha_c(N),
+//      where samples relax for hundreds of sweeps;
 //   2. widen: while P_ret at the lowest probed load is below the level (or at the highest is
 //      not below it), the bracket grows by its own width on that side (towards p = 1 or p = N),
 //      unless widening is off: then the planner stops the run with UsageError naming --bracket;
@@ -46,8 +50,11 @@ struct StudySettings {
   std::vector<std::int64_t> sizes;  ///< N, in the order given
   double m_cut = 0.9;
   double level = 0.5;
+  bool auto_bracket = false;  ///< the bracket of each N from the prior above
   double bracket_low = 0.10;
   double bracket_high = 0.25;
+  /// [low, high] of the first round of size n.
+  std::pair<double, double> bracket(std::int64_t n) const;
   int bracket_points = 7;
   bool widen = true;
   std::uint64_t samples_per_load = 400;  ///< cap per (N, p)
