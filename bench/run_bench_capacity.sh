@@ -4,7 +4,7 @@
 # samples relax for many sweeps), with alpha_c(N) = 0.138 + 0.9/sqrt(N) and w(N) = 0.6/sqrt(N),
 # the prior of --bracket auto. The samples are those of nnsim-hopfield --experiment steady-state
 # (the same criterion and dynamics). The baseline, in the same run, is N = 256: the table gives
-# each N's cost per sample relative to it, beside the planner's cost model N * p * sqrt(N)
+# each N's cost per sample relative to it, beside the planner's cost model N * p
 # (StudySettings::sample_cost), so the model can be checked.
 #
 #   bench/run_bench_capacity.sh [BUILD_DIR] [N...]     (default: build, 256 ... 16384)
@@ -47,7 +47,7 @@ import math
 t = ($t2 - $t1) - ($t1 - $t0)
 n, a, s = $n, $alpha, $samples
 p = round(a * n)
-print('%.3f %.4g %.6g %.6g' % (t, s / t, t / s, n * p * math.sqrt(n)))")
+print('%.3f %.4g %.6g %.6g' % (t, s / t, t / s, n * p))")
     if [[ -z $base_cost && $where == crossing ]]; then base_cost=$cost; base_model=$model; fi
     read -r ratio model_ratio < <(/usr/bin/python3 -c "print('%.4g %.4g' % ($cost / $base_cost, $model / $base_model))")
     printf '%7s %8s %9s %6s %10s %10s %11s %11s\n' "$n" "$where" "$alpha" "$samples" "$seconds" "$rate" "$ratio" "$model_ratio"

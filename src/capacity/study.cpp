@@ -56,10 +56,11 @@ double crossing_of(const CrossingFit& fit) {
 }  // namespace
 
 double StudySettings::sample_cost(std::int64_t n, std::int64_t p) const {
-  // N p operations per sweep; the sweeps to a fixed point grow roughly like sqrt(N) near the
-  // crossing (26, 48, 71 mean sweeps at N = 512, 1024, 2048; docs/performance.md).
-  const double size = static_cast<double>(n);
-  return size * static_cast<double>(std::max<std::int64_t>(p, 1)) * std::sqrt(size);
+  // N p operations per sweep. Measured near the crossing (bench/run_bench_capacity.sh,
+  // docs/performance.md), N p predicts the cost relative to N = 256 within a factor 2.3 up to
+  // N = 32768 (within 15 % for 8192 ... 32768); N = 65536 costs 3.5 times more than it
+  // predicts (the patterns no longer fit the caches).
+  return static_cast<double>(n) * static_cast<double>(std::max<std::int64_t>(p, 1));
 }
 
 std::pair<double, double> StudySettings::bracket(std::int64_t n) const {
