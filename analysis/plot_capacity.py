@@ -393,7 +393,7 @@ def plot_extrapolation(path, data, output):
     attrs, cap, fits, info = data["attrs"], data["capacity"], data["fits"], data["extrapolation"]
     x_axis, recommended = axis_exponent(path, fits, info)
     colours = size_colours(cap["N"])
-    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    fig, ax = plt.subplots(figsize=(7.5, 8.0))
     handles = []
 
     ok = np.isfinite(cap["alpha_c"]) & (cap["N"] > 0)
@@ -479,7 +479,7 @@ def plot_extrapolation(path, data, output):
     ax.set_title("Extrapolation of the finite-size capacity, $\\alpha_c(N) = \\alpha_c(\\infty) + "
                  "a N^{-x}$ (nnsim-capacity)%s" % sub, fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(handles=handles, fontsize=7.5, loc="best")
+    ax.legend(handles=handles, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
     fig.tight_layout()
     return nnsim_h5.save_figure(fig, output)
 
