@@ -66,7 +66,7 @@ def run_driver(driver, runs):
                                % (" ".join(cmd), proc.returncode, stdout, stderr))
 
 
-def assert_png(test, path, require_colour=False):
+def assert_png(test, path, require_colour=False, min_colour=0.002):
     """Asserts (on the unittest.TestCase `test`) that `path` is a PNG of at least 300 x 300
     pixels that is not blank; with require_colour, also that it has coloured traces. Returns
     the image as an array [rows, columns, channels] of floats in [0, 1]."""
@@ -86,5 +86,5 @@ def assert_png(test, path, require_colour=False):
     if require_colour:
         # ... and coloured traces, not only black text and grey axes.
         coloured = np.ptp(img[..., :3], axis=-1) > 0.2
-        test.assertGreater(coloured.mean(), 0.002, "no coloured traces in %s" % path)
+        test.assertGreater(coloured.mean(), min_colour, "no coloured traces in %s" % path)
     return img

@@ -226,7 +226,9 @@ class CapacityPlotTest(unittest.TestCase):
         expected = [prefix + s for s in SUFFIXES[:figures]]
         self.assertEqual(r.stdout.strip().splitlines(), expected)
         for out in expected:
-            assert_png(self, out, require_colour=True)
+            # the extrapolation figure has its legend below the axes: less of it is coloured
+            assert_png(self, out, require_colour=True,
+                       min_colour=0.001 if out.endswith("extrapolation.png") else 0.002)
         if figures < 3:
             self.assertFalse(os.path.exists(prefix + SUFFIXES[2]))
         return r
