@@ -69,22 +69,15 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
                           "largest number of disorder samples at one load (N, p); each sample has fresh random "
                           "patterns and update order"));
   auto parsed = parse_options(argc, argv, all, mpi.comm());
-  if (parsed.help) {
-    if (mpi.rank() == 0) {
-      std::cout << help_text(kProgram,
-                             "The finite-size storage capacity alpha_c(N) of the Hopfield network: the load where the\n"
-                             "retrieval probability P_ret(alpha; N) crosses 1/2 (zero-noise dynamics from a stored\n"
-                             "pattern to a fixed point; retrieved if the final overlap exceeds --m-cut). Loads are\n"
-                             "chosen in adaptive rounds (a bracket, then refinement near each crossing) until\n"
-                             "--target-error or --budget; alpha_c(N) is extrapolated to N = infinity and compared\n"
-                             "with 0.137906 (RS), 0.138187 (RSB) and 0.143 +- 0.002 (Monte Carlo).\n"
-                             "Runs under mpirun; results do not depend on ranks or threads.",
-                             all);
-    }
-    return kExitOk;
-  }
-  if (parsed.version) {
-    if (mpi.rank() == 0) std::cout << version_text(kProgram);
+  if (print_help_or_version(parsed, kProgram,
+                            "The finite-size storage capacity alpha_c(N) of the Hopfield network: the load where the\n"
+                            "retrieval probability P_ret(alpha; N) crosses 1/2 (zero-noise dynamics from a stored\n"
+                            "pattern to a fixed point; retrieved if the final overlap exceeds --m-cut). Loads are\n"
+                            "chosen in adaptive rounds (a bracket, then refinement near each crossing) until\n"
+                            "--target-error or --budget; alpha_c(N) is extrapolated to N = infinity and compared\n"
+                            "with 0.137906 (RS), 0.138187 (RSB) and 0.143 +- 0.002 (Monte Carlo).\n"
+                            "Runs under mpirun; results do not depend on ranks or threads.",
+                            all, mpi)) {
     return kExitOk;
   }
   const capacity::StudySettings settings = validate(capacity, common);

@@ -30,22 +30,15 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
       .add(common_options(common, "nnsim-hopfield.h5", 100,
                           "independent samples (fresh random patterns and dynamics)"));
   auto parsed = parse_options(argc, argv, all, mpi.comm());
-  if (parsed.help) {
-    if (mpi.rank() == 0) {
-      std::cout << help_text(kProgram,
-                             "Hopfield-network ensembles: random patterns stored with Hebb's rule. Experiments:\n"
-                             "  one-step         one-step error probability vs (N, alpha), with (2.39) and the exact value\n"
-                             "  steady-state     zero-noise dynamics from a stored pattern to a fixed point, (3.39)-(3.41)\n"
-                             "  order-parameter  stochastic neurons (3.1): time-averaged m_1 vs (N, alpha, 1/beta)\n"
-                             "  phase-diagram    m_1 on an (alpha, 1/beta) grid with the mean-field boundary (Fig. 3.5)\n"
-                             "  theory           mean-field curves only, no simulation\n"
-                             "Runs under mpirun; results do not depend on ranks or threads.",
-                             all);
-    }
-    return kExitOk;
-  }
-  if (parsed.version) {
-    if (mpi.rank() == 0) std::cout << version_text(kProgram);
+  if (print_help_or_version(parsed, kProgram,
+                            "Hopfield-network ensembles: random patterns stored with Hebb's rule. Experiments:\n"
+                            "  one-step         one-step error probability vs (N, alpha), with (2.39) and the exact value\n"
+                            "  steady-state     zero-noise dynamics from a stored pattern to a fixed point, (3.39)-(3.41)\n"
+                            "  order-parameter  stochastic neurons (3.1): time-averaged m_1 vs (N, alpha, 1/beta)\n"
+                            "  phase-diagram    m_1 on an (alpha, 1/beta) grid with the mean-field boundary (Fig. 3.5)\n"
+                            "  theory           mean-field curves only, no simulation\n"
+                            "Runs under mpirun; results do not depend on ranks or threads.",
+                            all, mpi)) {
     return kExitOk;
   }
   const Choices choices = parse_choices(hopfield);

@@ -267,6 +267,13 @@ int write_theory_only(const std::string& program, const std::string& experiment,
   return code;
 }
 
+bool print_help_or_version(const ParsedOptions& parsed, const std::string& program, const std::string& summary,
+                           const po::options_description& options, const MpiEnvironment& mpi) {
+  if (mpi.rank() == 0 && parsed.help) std::cout << help_text(program, summary, options);
+  if (mpi.rank() == 0 && parsed.version && !parsed.help) std::cout << version_text(program);
+  return parsed.help || parsed.version;
+}
+
 int driver_main(int argc, char** argv, const std::string& program,
                 const std::function<int(const MpiEnvironment&, int, char**)>& body) {
   std::unique_ptr<MpiEnvironment> mpi;

@@ -73,6 +73,12 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
                            const ParsedOptions& parsed, const po::options_description& options,
                            const MpiEnvironment& mpi);
 
+/// --help and --version, the same in every driver: rank 0 prints the help text (usage,
+/// `summary`, the options) or the version text; returns true when either was asked for (the
+/// driver then exits with kExitOk).
+bool print_help_or_version(const ParsedOptions& parsed, const std::string& program, const std::string& summary,
+                           const po::options_description& options, const MpiEnvironment& mpi);
+
 /// The body of a driver's main(): initialises MPI, runs `body`, and turns exceptions into the
 /// suite's exit codes: UsageError (raised on every rank alike) -> message on rank 0, exit 2 on
 /// every rank; anything else -> message from the failing rank, MPI_Abort with exit code 1.

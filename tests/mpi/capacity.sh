@@ -94,29 +94,6 @@ prepare() {
     existing) echo "results of an earlier run: must not be touched" >out.h5 ;;
   esac
 }
-snapshot() { find . -type f -print0 | sort -z | xargs -0 -r md5sum; }
-bad() {
-  local name=$1 ranks=$2 regex=$3
-  shift 3
-  local dir="$WORK/bad.$name.np$ranks"
-  mkdir "$dir"
-  (
-    cd "$dir"
-    prepare "$name"
-    before=$(snapshot)
-    DRV_TIMEOUT=120 drv ../"$name.np$ranks.log" "$ranks" "$@"
-    log=../"$name.np$ranks.log"
-    expect_rc 2 "$log" "$name (ranks=$ranks): $*"
-    grep -q -i -E -- "$regex" "$log" ||
-      { cat "$log" >&2; fail "$name (ranks=$ranks): the message does not match /$regex/"; }
-    after=$(snapshot)
-    if [[ "$before" != "$after" ]]; then
-      diff <(echo "$before") <(echo "$after") >&2 || true
-      fail "$name (ranks=$ranks): the refused run changed its directory (files written or modified)"
-    fi
-    printf -- '-- %-16s np%s exit 2 in %5ss: %s\n' "$name" "$ranks" "$SECONDS_TAKEN" "$(grep -m1 error "$log" || true)"
-  )
-}
 OK=(--N 64 --samples 8 --quiet)
 CASES=(
   "m_cut_zero|--m-cut must be in \(0, 1\], got 0|${OK[*]} --m-cut 0 -o out.h5"

@@ -121,3 +121,32 @@ no_temporaries() {
   left=$(find "$1" -name '*.tmp.*' -print)
   [[ -z "$left" ]] || fail "temporary files left behind: $left"
 }
+
+# Refused runs. The caller may define prepare NAME (files a case needs in its directory).
+# Directory contents with checksums (what "nothing written, nothing changed" is checked against).
+snapshot() { find . -type f -print0 | sort -z | xargs -0 -r md5sum; }
+
+# bad NAME RANKS REGEX ARGS...: the driver must refuse ARGS with exit 2 and a message matching
+# the (extended, case-insensitive) REGEX, and leave its directory unchanged.
+bad() {
+  local name=$1 ranks=$2 regex=$3
+  shift 3
+  local dir="$WORK/$name.np$ranks"
+  mkdir "$dir"
+  (
+    cd "$dir"
+    if declare -F prepare >/dev/null; then prepare "$name"; fi
+    before=$(snapshot)
+    drv ../"$name.np$ranks.log" "$ranks" "$@"
+    log=../"$name.np$ranks.log"
+    expect_rc 2 "$log" "$name (ranks=$ranks): $*"
+    grep -q -i -E -- "$regex" "$log" ||
+      { cat "$log" >&2; fail "$name (ranks=$ranks): the message does not match /$regex/"; }
+    after=$(snapshot)
+    if [[ "$before" != "$after" ]]; then
+      diff <(echo "$before") <(echo "$after") >&2 || true
+      fail "$name (ranks=$ranks): the refused run changed its directory (files written or modified)"
+    fi
+    printf -- '-- %-16s np%s exit 2 in %5ss: %s\n' "$name" "$ranks" "$SECONDS_TAKEN" "$(grep -m1 error "$log" || true)"
+  )
+}
