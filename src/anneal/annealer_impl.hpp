@@ -1,0 +1,280 @@
+#pragma once
+// Template definitions of annealer.hpp (included at its end; not to be included directly).
+
+#include <algorithm>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace nnsim::anneal {
+
+template <AnnealingProblem P>
+TemperatureEstimate estimate_temperatures(const P& problem, const AnnealOptions& options, RandomStream& rng) {
+  std::vector<double> changes;
+  changes.reserve(options.temperature_samples);
+  auto state = problem.random_state(rng);
+  for (std::uint64_t s = 0; s < options.temperature_samples; ++s) {
+    const auto move = problem.propose(state, rng);
+    changes.push_back(std::abs(static_cast<double>(problem.delta(state, move))));
+    problem.apply(state, move);
+  }
+  return temperatures_from_changes(changes, options.initial_acceptance, options.final_acceptance,
+                                   options.energy_tolerance);
+}
+
+namespace detail {
+
+/// The bookkeeping shared by annealing and replica exchange: step count, budget, best state,
+/// solution visits, trace, cancellation and the callbacks.
+template <AnnealingProblem P>
+class RunBook {
+ public:
+  using State = typename P::State;
+
+  RunBook(const AnnealOptions& options, const AnnealControl<State>& control, AnnealResult<State>& result)
+      : options_(options), control_(control), result_(result) {
+    poll_cancel();
+  }
+
+  bool budget_left() const { return result_.steps < options_.max_steps; }
+  std::uint64_t steps_left() const { return options_.max_steps - result_.steps; }
+  bool stopped() const { return stopped_; }
+
+  /// A state entered (run start or accepted move): best, solution visit, possibly stop.
+  void visit(const State& state, double energy) {
+    if (energy < result_.best_energy || !have_best_) {
+      result_.best_energy = energy;
+      result_.best_state = state;
+      have_best_ = true;
+    }
+    if (energy <= options_.target_energy + options_.energy_tolerance) {
+      ++result_.solution_visits;
+      if (!result_.solved) {
+        result_.solved = true;
+        result_.steps_to_solution = result_.steps;
+      }
+      if (control_.on_solution) control_.on_solution(state, result_.steps);
+      if (options_.stop_at_target) stop(StopReason::kTarget);
+    }
+  }
+
+  /// Counts one Metropolis step; polls the cancellation flag every kCancelPollSteps steps.
+  void count_step(bool accepted) {
+    ++result_.steps;
+    if (accepted) ++result_.accepted;
+    if (result_.steps % kCancelPollSteps == 0) poll_cancel();
+  }
+
+  /// Records (step, energy) when the step count is a multiple of trace_every.
+  void trace(double energy) {
+    if (options_.trace_every > 0 && result_.steps % options_.trace_every == 0) {
+      result_.trace.push_back({result_.steps, energy});
+    }
+  }
+
+  void end_level(const LevelReport& report, const State& state) {
+    ++result_.levels;
+    if (control_.on_level && !control_.on_level(report, state)) stop(StopReason::kCallback);
+  }
+
+  void stop(StopReason reason) {
+    if (stopped_) return;
+    stopped_ = true;
+    result_.stop_reason = reason;
+  }
+
+  void finish(const State& final_state, double final_energy) {
+    result_.final_state = final_state;
+    result_.final_energy = final_energy;
+    result_.acceptance_rate =
+        result_.steps == 0 ? 0.0 : static_cast<double>(result_.accepted) / static_cast<double>(result_.steps);
+    if (!result_.solved) result_.steps_to_solution = result_.steps;
+    if (!stopped_) result_.stop_reason = StopReason::kBudget;
+  }
+
+ private:
+  void poll_cancel() const {
+    if (control_.cancel != nullptr && control_.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+  }
+
+  const AnnealOptions& options_;
+  const AnnealControl<State>& control_;
+  AnnealResult<State>& result_;
+  bool have_best_ = false;
+  bool stopped_ = false;
+};
+
+template <AnnealingProblem P>
+std::pair<double, double> resolve_temperatures(const P& problem, const AnnealOptions& options, RandomStream& rng) {
+  double t0 = options.initial_temperature;
+  double t_end = options.final_temperature;
+  if (t0 == 0 || t_end == 0) {
+    const auto estimate = estimate_temperatures(problem, options, rng);
+    if (t0 == 0) t0 = estimate.initial_temperature;
+    if (t_end == 0) t_end = std::min(estimate.final_temperature, t0);
+  }
+  return {std::max(t0, t_end), t_end};
+}
+
+template <AnnealingProblem P, CoolingSchedule S>
+void run_annealing(const P& problem, S schedule, const AnnealOptions& options, RandomStream& rng,
+                   const AnnealControl<typename P::State>& control, AnnealResult<typename P::State>& result) {
+  RunBook<P> book(options, control, result);
+  const auto [t0, t_end] = resolve_temperatures(problem, options, rng);
+  result.initial_temperature = t0;
+  result.final_temperature = t_end;
+  const double tolerance = options.energy_tolerance;
+  const std::uint64_t per_level = options.steps_per_temperature;
+
+  auto state = problem.random_state(rng);
+  double energy = static_cast<double>(problem.energy(state));
+  book.trace(energy);
+  book.visit(state, energy);
+  while (!book.stopped()) {
+    // One run: from `state` (fresh), cooling from T0, until the budget ends, a stop, or a restart.
+    double run_best = energy;
+    std::uint64_t levels_without_improvement = 0;
+    const std::uint64_t levels_left = (book.steps_left() + per_level - 1) / per_level;
+    double temperature = schedule.start({t0, t_end, std::max<std::uint64_t>(levels_left, 1)});
+    bool restart = false;
+    for (std::uint64_t level = 0; book.budget_left() && !book.stopped() && !restart; ++level) {
+      const std::uint64_t steps = std::min(per_level, book.steps_left());
+      LevelStats stats{level, temperature, 0, 0};
+      bool improved = false;
+      for (std::uint64_t k = 0; k < steps && !book.stopped(); ++k) {
+        const auto move = problem.propose(state, rng);
+        const double change = static_cast<double>(problem.delta(state, move));
+        const bool accepted = metropolis_accept(change, temperature, rng);
+        ++stats.proposed;
+        book.count_step(accepted);
+        if (accepted) {
+          ++stats.accepted;
+          problem.apply(state, move);
+          energy += change;
+          if (energy < run_best - tolerance) {
+            run_best = energy;
+            improved = true;
+          }
+          book.visit(state, energy);
+        }
+        book.trace(energy);
+      }
+      // Re-evaluated once per level so that rounding in the summed Delta H cannot drift.
+      energy = static_cast<double>(problem.energy(state));
+      book.end_level(
+          {result.steps, level, result.restarts, temperature, energy, result.best_energy, stats.acceptance()}, state);
+      levels_without_improvement = improved ? 0 : levels_without_improvement + 1;
+      restart = options.restart_after_levels > 0 && levels_without_improvement >= options.restart_after_levels;
+      temperature = schedule.next(stats);
+    }
+    if (!restart || book.stopped() || !book.budget_left()) break;
+    ++result.restarts;
+    state = problem.random_state(rng);
+    energy = static_cast<double>(problem.energy(state));
+    book.visit(state, energy);
+  }
+  book.finish(state, energy);
+}
+
+template <AnnealingProblem P>
+void run_replica_exchange(const P& problem, const AnnealOptions& options, RandomStream& rng,
+                          const AnnealControl<typename P::State>& control, AnnealResult<typename P::State>& result) {
+  using State = typename P::State;
+  RunBook<P> book(options, control, result);
+  const std::size_t replicas = options.replica_exchange.replicas;
+  std::vector<double> ladder = options.replica_exchange.temperatures;
+  if (ladder.empty()) {
+    const auto [t_max, t_min] = resolve_temperatures(problem, options, rng);
+    ladder = geometric_ladder(t_min, t_max, replicas);
+  }
+  result.ladder = ladder;
+  result.final_temperature = ladder.front();
+  result.initial_temperature = ladder.back();
+
+  std::vector<State> states;
+  std::vector<double> energies;
+  states.reserve(replicas);
+  for (std::size_t r = 0; r < replicas; ++r) {
+    states.push_back(problem.random_state(rng));
+    energies.push_back(static_cast<double>(problem.energy(states.back())));
+  }
+  book.trace(energies.front());
+  for (std::size_t r = 0; r < replicas && !book.stopped(); ++r) book.visit(states[r], energies[r]);
+
+  std::vector<std::uint64_t> proposed(replicas, 0), accepted(replicas, 0);
+  std::vector<std::uint64_t> swaps_tried(replicas - 1, 0), swaps_done(replicas - 1, 0);
+  for (std::uint64_t round = 0; book.budget_left() && !book.stopped(); ++round) {
+    const std::uint64_t cold_proposed = proposed.front(), cold_accepted = accepted.front();
+    for (std::size_t r = 0; r < replicas && book.budget_left() && !book.stopped(); ++r) {
+      const std::uint64_t steps = std::min(options.replica_exchange.steps_per_exchange, book.steps_left());
+      for (std::uint64_t k = 0; k < steps && !book.stopped(); ++k) {
+        const auto move = problem.propose(states[r], rng);
+        const double change = static_cast<double>(problem.delta(states[r], move));
+        const bool accept = metropolis_accept(change, ladder[r], rng);
+        ++proposed[r];
+        book.count_step(accept);
+        if (accept) {
+          ++accepted[r];
+          problem.apply(states[r], move);
+          energies[r] += change;
+          book.visit(states[r], energies[r]);
+        }
+        book.trace(energies.front());
+      }
+    }
+    for (std::size_t r = 0; r < replicas; ++r) energies[r] = static_cast<double>(problem.energy(states[r]));
+    if (book.stopped()) break;
+    for (std::size_t i = round % 2; i + 1 < replicas; i += 2) {
+      ++swaps_tried[i];
+      const double p = swap_probability(ladder[i], energies[i], ladder[i + 1], energies[i + 1]);
+      if (p >= 1 || rng.uniform() < p) {
+        ++swaps_done[i];
+        std::swap(states[i], states[i + 1]);
+        std::swap(energies[i], energies[i + 1]);
+      }
+    }
+    const std::uint64_t level_proposed = proposed.front() - cold_proposed;
+    const double level_acceptance = level_proposed == 0 ? 0.0
+                                                        : static_cast<double>(accepted.front() - cold_accepted) /
+                                                              static_cast<double>(level_proposed);
+    book.end_level({result.steps, round, 0, ladder.front(), energies.front(), result.best_energy, level_acceptance},
+                   states.front());
+  }
+  std::uint64_t tried = 0, done = 0;
+  for (std::size_t i = 0; i + 1 < replicas; ++i) {
+    result.swap_acceptance.push_back(
+        swaps_tried[i] == 0 ? 0.0 : static_cast<double>(swaps_done[i]) / static_cast<double>(swaps_tried[i]));
+    tried += swaps_tried[i];
+    done += swaps_done[i];
+  }
+  result.swap_acceptance_rate = tried == 0 ? 0.0 : static_cast<double>(done) / static_cast<double>(tried);
+  for (std::size_t r = 0; r < replicas; ++r) {
+    result.replica_acceptance.push_back(
+        proposed[r] == 0 ? 0.0 : static_cast<double>(accepted[r]) / static_cast<double>(proposed[r]));
+  }
+  book.finish(states.front(), energies.front());
+}
+
+}  // namespace detail
+
+template <AnnealingProblem P, CoolingSchedule S>
+AnnealResult<typename P::State> minimize_with_schedule(const P& problem, S schedule, const AnnealOptions& options,
+                                                       RandomStream& rng,
+                                                       const AnnealControl<typename P::State>& control) {
+  validate(options);
+  AnnealResult<typename P::State> result;
+  if (options.replica_exchange.replicas >= 2) {
+    detail::run_replica_exchange(problem, options, rng, control, result);
+  } else {
+    detail::run_annealing(problem, std::move(schedule), options, rng, control, result);
+  }
+  return result;
+}
+
+template <AnnealingProblem P>
+AnnealResult<typename P::State> minimize(const P& problem, const AnnealOptions& options, RandomStream& rng,
+                                         const AnnealControl<typename P::State>& control) {
+  return minimize_with_schedule(problem, options.schedule, options, rng, control);
+}
+
+}  // namespace nnsim::anneal
