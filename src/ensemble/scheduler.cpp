@@ -7,7 +7,6 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -16,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "ensemble/bytes.hpp"
 #include "ensemble/mpi_env.hpp"
 #include "ensemble/stop.hpp"
 
@@ -47,40 +47,11 @@ struct Outcome {
   std::vector<double> values;
 };
 
-/// A byte buffer of 64-bit words and doubles (same-architecture ranks).
-class Buffer {
- public:
-  Buffer() = default;
-  explicit Buffer(std::vector<unsigned char> bytes) : bytes_(std::move(bytes)) {}
-  void put(std::uint64_t v) { append(&v, sizeof v); }
-  void put(double v) { append(&v, sizeof v); }
-  std::uint64_t get_u64() { return take<std::uint64_t>(); }
-  double get_double() { return take<double>(); }
-  bool at_end() const { return offset_ >= bytes_.size(); }
-  const std::vector<unsigned char>& bytes() const { return bytes_; }
-
- private:
-  void append(const void* p, std::size_t n) {
-    const std::size_t old = bytes_.size();
-    bytes_.resize(old + n);
-    std::memcpy(bytes_.data() + old, p, n);
-  }
-  template <class T> T take() {
-    if (offset_ + sizeof(T) > bytes_.size()) throw std::runtime_error("scheduler: truncated message");
-    T v;
-    std::memcpy(&v, bytes_.data() + offset_, sizeof v);
-    offset_ += sizeof v;
-    return v;
-  }
-  std::vector<unsigned char> bytes_;
-  std::size_t offset_ = 0;
-};
-
-void send(const Buffer& b, int dest, int tag, MPI_Comm comm) {
+void send(const ByteBuffer& b, int dest, int tag, MPI_Comm comm) {
   MPI_Send(b.bytes().data(), static_cast<int>(b.bytes().size()), MPI_BYTE, dest, tag, comm);
 }
 
-bool try_receive(int tag, MPI_Comm comm, Buffer& out, int& source) {
+bool try_receive(int tag, MPI_Comm comm, ByteBuffer& out, int& source) {
   int flag = 0;
   MPI_Status status;
   MPI_Iprobe(MPI_ANY_SOURCE, tag, comm, &flag, &status);
@@ -89,23 +60,23 @@ bool try_receive(int tag, MPI_Comm comm, Buffer& out, int& source) {
   MPI_Get_count(&status, MPI_BYTE, &count);
   std::vector<unsigned char> bytes(static_cast<std::size_t>(count));
   MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE);
-  out = Buffer(std::move(bytes));
+  out = ByteBuffer(std::move(bytes));
   source = status.MPI_SOURCE;
   return true;
 }
 
-void put_outcomes(Buffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables) {
-  b.put(static_cast<std::uint64_t>(outcomes.size()));
+void put_outcomes(ByteBuffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables) {
+  b.put_u64(static_cast<std::uint64_t>(outcomes.size()));
   for (const auto& o : outcomes) {
-    b.put(o.id);
-    b.put(static_cast<std::uint64_t>(o.cancelled));
+    b.put_u64(o.id);
+    b.put_u64(static_cast<std::uint64_t>(o.cancelled));
     if (!o.cancelled) {
-      for (std::size_t k = 0; k < num_observables; ++k) b.put(o.values[k]);
+      for (std::size_t k = 0; k < num_observables; ++k) b.put_double(o.values[k]);
     }
   }
 }
 
-std::vector<Outcome> get_outcomes(Buffer& b, std::size_t num_observables) {
+std::vector<Outcome> get_outcomes(ByteBuffer& b, std::size_t num_observables) {
   std::vector<Outcome> outcomes(b.get_u64());
   for (auto& o : outcomes) {
     o.id = b.get_u64();
@@ -334,7 +305,7 @@ class RootCoordinator {
         }
       }
       if (workers_here_ == 0 && pool_.run_inline()) events = true;
-      Buffer message;
+      ByteBuffer message;
       int source = 0;
       while (try_receive(kTagToRoot, comm_, message, source)) {
         events = true;
@@ -355,8 +326,8 @@ class RootCoordinator {
         backoff.wait();
       }
     }
-    Buffer over;
-    over.put(static_cast<std::uint64_t>(kRunOver));
+    ByteBuffer over;
+    over.put_u64(static_cast<std::uint64_t>(kRunOver));
     for (int r = 1; r < ranks_; ++r) send(over, r, kTagToWorker, comm_);
     result_.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     result_.complete = result_.tasks_done == result_.done.size();
@@ -389,14 +360,14 @@ class RootCoordinator {
     stop_reason_ = reason;
     log::warn("stopping: " + reason + "; finishing tasks in flight and writing a checkpoint");
     pool_.cancel();
-    Buffer stop;
-    stop.put(static_cast<std::uint64_t>(kStop));
+    ByteBuffer stop;
+    stop.put_u64(static_cast<std::uint64_t>(kStop));
     for (int r = 1; r < ranks_; ++r) {
       if (!worker_final_[static_cast<std::size_t>(r)]) send(stop, r, kTagToWorker, comm_);
     }
   }
 
-  void handle(Buffer& message, int source, int& finals) {
+  void handle(ByteBuffer& message, int source, int& finals) {
     const auto kind = message.get_u64();
     if (kind == kSignal) {
       begin_stop("rank " + std::to_string(source) + " received " +
@@ -411,15 +382,15 @@ class RootCoordinator {
       return;
     }
     if (want == 0 || stopping_) return;  // a stopping worker already has its kStop
-    Buffer reply;
+    ByteBuffer reply;
     if (pending_.empty()) {
-      reply.put(static_cast<std::uint64_t>(kNoMore));
+      reply.put_u64(static_cast<std::uint64_t>(kNoMore));
     } else {
-      reply.put(static_cast<std::uint64_t>(kAssign));
+      reply.put_u64(static_cast<std::uint64_t>(kAssign));
       const auto n = std::min<std::uint64_t>(want, pending_.size());
-      reply.put(n);
+      reply.put_u64(n);
       for (std::uint64_t i = 0; i < n; ++i) {
-        reply.put(pending_.front());
+        reply.put_u64(pending_.front());
         pending_.pop_front();
       }
     }
@@ -456,9 +427,9 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
     bool events = false;
     if (const auto error = pool.error(); !error.empty()) abort_run(comm, error);
     if (!signal_sent && stop_signal()) {
-      Buffer notice;
-      notice.put(static_cast<std::uint64_t>(kSignal));
-      notice.put(static_cast<std::uint64_t>(stop_signal()));
+      ByteBuffer notice;
+      notice.put_u64(static_cast<std::uint64_t>(kSignal));
+      notice.put_u64(static_cast<std::uint64_t>(stop_signal()));
       send(notice, 0, kTagToRoot, comm);
       signal_sent = true;
     }
@@ -467,9 +438,9 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
     const bool idle = pool.idle();
     // Not while a request is unanswered: its reply (tasks) must be taken in this run.
     if (no_more && outcomes.empty() && idle && !request_outstanding) {
-      Buffer final_report;
-      final_report.put(static_cast<std::uint64_t>(kFinal));
-      final_report.put(std::uint64_t{0});
+      ByteBuffer final_report;
+      final_report.put_u64(static_cast<std::uint64_t>(kFinal));
+      final_report.put_u64(0);
       put_outcomes(final_report, {}, nobs);
       send(final_report, 0, kTagToRoot, comm);
       // Anything before "run over" is a stop that crossed the final report: nothing to do.
@@ -480,7 +451,7 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
         MPI_Get_count(&status, MPI_BYTE, &count);
         std::vector<unsigned char> bytes(static_cast<std::size_t>(count));
         MPI_Recv(bytes.data(), count, MPI_BYTE, 0, kTagToWorker, comm, MPI_STATUS_IGNORE);
-        Buffer late(std::move(bytes));
+        ByteBuffer late(std::move(bytes));
         if (late.get_u64() == kRunOver) return;
       }
     }
@@ -488,15 +459,15 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
     std::uint64_t want = 0;
     if (!no_more && !request_outstanding && load < target) want = target - load;
     if (want > 0 || !outcomes.empty()) {
-      Buffer report;
-      report.put(static_cast<std::uint64_t>(kResults));
-      report.put(want);
+      ByteBuffer report;
+      report.put_u64(static_cast<std::uint64_t>(kResults));
+      report.put_u64(want);
       put_outcomes(report, outcomes, nobs);
       send(report, 0, kTagToRoot, comm);
       if (want > 0) request_outstanding = true;
       events = true;
     }
-    Buffer message;
+    ByteBuffer message;
     int source = 0;
     while (try_receive(kTagToWorker, comm, message, source)) {
       events = true;
