@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -45,9 +46,15 @@ struct Outcome {
   std::uint64_t id = 0;
   bool cancelled = false;
   std::vector<double> values;
+  std::vector<std::vector<double>> records;  // per record observable
 };
 
 void send(const ByteBuffer& b, int dest, int tag, MPI_Comm comm) {
+  // MPI counts in int; a report of tasks with very long records could pass 2 GiB.
+  if (b.bytes().size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw std::runtime_error("scheduler: a message of " + std::to_string(b.bytes().size()) +
+                             " bytes exceeds MPI's 2 GiB count limit (records of a few tasks too long)");
+  }
   MPI_Send(b.bytes().data(), static_cast<int>(b.bytes().size()), MPI_BYTE, dest, tag, comm);
 }
 
@@ -65,18 +72,23 @@ bool try_receive(int tag, MPI_Comm comm, ByteBuffer& out, int& source) {
   return true;
 }
 
-void put_outcomes(ByteBuffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables) {
+// A task's message: id, cancelled flag, then (unless cancelled) its values and, per record
+// observable, the number of record values and the values. Without records the bytes are those
+// of a fixed-values-only run.
+void put_outcomes(ByteBuffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables,
+                  std::size_t num_records) {
   b.put_u64(static_cast<std::uint64_t>(outcomes.size()));
   for (const auto& o : outcomes) {
     b.put_u64(o.id);
     b.put_u64(static_cast<std::uint64_t>(o.cancelled));
     if (!o.cancelled) {
       for (std::size_t k = 0; k < num_observables; ++k) b.put_double(o.values[k]);
+      for (std::size_t k = 0; k < num_records; ++k) b.put_doubles(o.records[k]);
     }
   }
 }
 
-std::vector<Outcome> get_outcomes(ByteBuffer& b, std::size_t num_observables) {
+std::vector<Outcome> get_outcomes(ByteBuffer& b, std::size_t num_observables, std::size_t num_records) {
   std::vector<Outcome> outcomes(b.get_u64());
   for (auto& o : outcomes) {
     o.id = b.get_u64();
@@ -84,6 +96,8 @@ std::vector<Outcome> get_outcomes(ByteBuffer& b, std::size_t num_observables) {
     if (!o.cancelled) {
       o.values.resize(num_observables);
       for (auto& v : o.values) v = b.get_double();
+      o.records.resize(num_records);
+      for (auto& r : o.records) r = b.get_doubles();
     }
   }
   return outcomes;
@@ -121,7 +135,24 @@ class LocalPool {
       return outcome;
     }
     try {
-      outcome.values = spec_.run(task, cancel_);
+      if (spec_.run_with_records) {
+        TaskOutput output = spec_.run_with_records(task, cancel_);
+        if (output.records.size() != spec_.records.size()) {
+          throw std::logic_error("task returned " + std::to_string(output.records.size()) +
+                                 " record observables instead of " + std::to_string(spec_.records.size()));
+        }
+        for (std::size_t k = 0; k < spec_.records.size(); ++k) {
+          if (output.records[k].size() % spec_.records[k].width != 0) {
+            throw std::logic_error("task returned " + std::to_string(output.records[k].size()) + " values of record '" +
+                                   spec_.records[k].name + "', not a multiple of its width " +
+                                   std::to_string(spec_.records[k].width));
+          }
+        }
+        outcome.values = std::move(output.values);
+        outcome.records = std::move(output.records);
+      } else {
+        outcome.values = spec_.run(task, cancel_);
+      }
       if (outcome.values.size() != spec_.values_per_task()) {
         throw std::logic_error("task returned " + std::to_string(outcome.values.size()) + " values instead of " +
                                std::to_string(spec_.values_per_task()));
@@ -163,7 +194,7 @@ class LocalPool {
   void cancel() {
     cancel_ = true;
     std::lock_guard lock(mutex_);
-    for (const auto& t : queue_) finished_.push_back(Outcome{t.id, true, {}});
+    for (const auto& t : queue_) finished_.push_back(Outcome{t.id, true, {}, {}});
     queue_.clear();
   }
   void shutdown() {
@@ -239,15 +270,30 @@ class RootCoordinator {
     nobs_ = spec.values_per_task();
     result_.values.assign(total * nobs_, std::nan(""));
     result_.done.assign(total, 0);
+    for (const auto& r : spec.records) result_.records.push_back(RecordColumn{r.width, {}});
+    for (auto& column : result_.records) column.by_task.resize(total);
     if (control.resume_from) {
       auto& c = *control.resume_from;
+      if (c.records.size() != spec.records.size()) {
+        throw std::logic_error("run_ensemble: the checkpoint to resume has " + std::to_string(c.records.size()) +
+                               " record observables, the experiment " + std::to_string(spec.records.size()));
+      }
+      std::vector<std::vector<double>> records(spec.records.size());
       for (std::size_t i = 0; i < c.task_ids.size(); ++i) {
-        record(c.task_ids[i], std::vector<double>(c.values.begin() + static_cast<std::ptrdiff_t>(i * nobs_),
-                                                  c.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nobs_)));
+        for (std::size_t k = 0; k < records.size(); ++k) {
+          const auto entry = c.records[k].entry(i);
+          records[k].assign(entry.begin(), entry.end());
+        }
+        record(c.task_ids[i],
+               std::vector<double>(c.values.begin() + static_cast<std::ptrdiff_t>(i * nobs_),
+                                   c.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nobs_)),
+               std::move(records));
+        records.assign(spec.records.size(), {});
       }
       result_.tasks_resumed = result_.tasks_done;
       std::vector<double>().swap(c.values);  // consumed: rank 0 keeps one copy of the values
       std::vector<std::uint64_t>().swap(c.task_ids);
+      std::vector<FlatRecords>().swap(c.records);
     }
     // Most expensive points first (longest-processing-time heuristic); ties in id order.
     std::vector<std::uint64_t> order;
@@ -343,15 +389,16 @@ class RootCoordinator {
   }
 
  private:
-  void record(std::uint64_t id, const std::vector<double>& values) {
+  void record(std::uint64_t id, const std::vector<double>& values, std::vector<std::vector<double>>&& records) {
     if (result_.done[id]) return;
     std::copy(values.begin(), values.end(), result_.values.begin() + static_cast<std::ptrdiff_t>(id * nobs_));
+    for (std::size_t k = 0; k < records.size(); ++k) result_.records[k].by_task[id] = std::move(records[k]);
     result_.done[id] = 1;
     ++result_.tasks_done;
     if (!cost_.empty()) work_done_ += cost_[id / spec_.samples_per_point];
   }
-  void absorb(const Outcome& o) {
-    if (!o.cancelled) record(o.id, o.values);
+  void absorb(Outcome& o) {
+    if (!o.cancelled) record(o.id, o.values, std::move(o.records));
   }
 
   void begin_stop(const std::string& reason) {
@@ -375,7 +422,7 @@ class RootCoordinator {
       return;
     }
     const auto want = message.get_u64();
-    for (const auto& o : get_outcomes(message, nobs_)) absorb(o);
+    for (auto& o : get_outcomes(message, nobs_, spec_.records.size())) absorb(o);
     if (kind == kFinal) {
       worker_final_[static_cast<std::size_t>(source)] = true;
       ++finals;
@@ -418,6 +465,7 @@ class RootCoordinator {
 /// Ranks other than 0: ask for tasks, run them, send results back, obey stop.
 void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& pool, int workers_here) {
   const std::size_t nobs = spec.values_per_task();
+  const std::size_t nrecords = spec.records.size();
   const std::size_t target = 2 * static_cast<std::size_t>(std::max(workers_here, 1));
   bool request_outstanding = false;
   bool no_more = false;
@@ -441,7 +489,7 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
       ByteBuffer final_report;
       final_report.put_u64(static_cast<std::uint64_t>(kFinal));
       final_report.put_u64(0);
-      put_outcomes(final_report, {}, nobs);
+      put_outcomes(final_report, {}, nobs, nrecords);
       send(final_report, 0, kTagToRoot, comm);
       // Anything before "run over" is a stop that crossed the final report: nothing to do.
       for (;;) {
@@ -462,7 +510,7 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
       ByteBuffer report;
       report.put_u64(static_cast<std::uint64_t>(kResults));
       report.put_u64(want);
-      put_outcomes(report, outcomes, nobs);
+      put_outcomes(report, outcomes, nobs, nrecords);
       send(report, 0, kTagToRoot, comm);
       if (want > 0) request_outstanding = true;
       events = true;
@@ -521,6 +569,7 @@ Checkpoint checkpoint_header(const EnsembleSpec& spec, const RunControl& control
   c.samples_per_point = spec.samples_per_point;
   c.observables = spec.observables;
   for (std::size_t k = 0; k < spec.observables.size(); ++k) c.widths.push_back(spec.width(k));
+  for (const auto& r : spec.records) c.record_observables.push_back(r.name);
   return c;
 }
 }  // namespace
@@ -541,17 +590,40 @@ Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, 
     c.values.insert(c.values.end(), result.values.begin() + static_cast<std::ptrdiff_t>(id * nobs),
                     result.values.begin() + static_cast<std::ptrdiff_t>((id + 1) * nobs));
   }
+  for (const auto& column : result.records) c.records.push_back(flatten(column, result.done));
   return c;
 }
 
 void save_result_checkpoint(const std::string& path, const EnsembleSpec& spec, const RunControl& control,
                             const EnsembleResult& result) {
-  save_checkpoint(path, checkpoint_header(spec, control), result.values, result.done);
+  Checkpoint header = checkpoint_header(spec, control);
+  // Records are many small arrays by task id; the file wants them concatenated: one copy of the
+  // records (not of the fixed values), released after the write.
+  for (const auto& column : result.records) header.records.push_back(flatten(column, result.done));
+  save_checkpoint(path, header, result.values, result.done);
+}
+
+void check_record_observables(const EnsembleSpec& spec) {
+  if (!spec.records.empty() && !spec.run_with_records) {
+    throw std::logic_error("run_ensemble: the experiment has record observables but no run_with_records");
+  }
+  std::vector<std::string> names = spec.observables;
+  for (const auto& r : spec.records) {
+    if (r.name.empty() || r.name.find('/') != std::string::npos || r.name == "." || r.name == "..") {
+      throw std::logic_error("record observable '" + r.name + "': a name must be non-empty and hold no '/'");
+    }
+    if (r.width == 0) throw std::logic_error("record observable '" + r.name + "' must have width >= 1");
+    if (std::find(names.begin(), names.end(), r.name) != names.end()) {
+      throw std::logic_error("record observable '" + r.name + "' has the name of another observable");
+    }
+    names.push_back(r.name);
+  }
 }
 
 EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm) {
   if (spec.samples_per_point == 0 || spec.num_points == 0) throw UsageError("an experiment needs at least one task");
-  if (!spec.run) throw std::logic_error("run_ensemble: the experiment has no task function");
+  if (!spec.run && !spec.run_with_records) throw std::logic_error("run_ensemble: the experiment has no task function");
+  check_record_observables(spec);
   install_stop_handlers();
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
