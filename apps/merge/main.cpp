@@ -108,6 +108,10 @@ Input read_input(const std::string& path) {
              "': it is not the output of a gridded nnsim run (or was written by a version before nnsim-merge)");
     }
   }
+  if (root.has_attribute("record_observables")) {
+    refuse("input '" + path + "' has variable-length record observables (" +
+           root.string_attribute("record_observables") + "), which nnsim-merge does not pool yet");
+  }
   in.program = root.string_attribute("program");
   in.experiment = root.string_attribute("experiment");
   in.git_commit = attribute_or(root, "git_commit", "unknown");

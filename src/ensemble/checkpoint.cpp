@@ -9,21 +9,35 @@
 namespace nnsim {
 namespace {
 constexpr const char* kFormat = "nnsim-checkpoint";
-constexpr std::int64_t kFormatVersion = 3;  // 3: content_checksum
+// 3: content_checksum. 4: record observables (written only by runs that have them, so a run
+// of fixed values only still writes, and reads, the files of earlier builds).
+constexpr std::int64_t kFormatVersion = 3;
+constexpr std::int64_t kFormatVersionWithRecords = 4;
 
-/// fmix64(FNV-1a-64) over the result-bearing content: parameters, task ids and value bits.
-/// Not cryptographic: it catches edits and damage, not an adversary.
+void hash_records(Hash64& hash, const std::vector<FlatRecords>& records) {
+  for (const auto& r : records) {
+    hash.update(r.offsets.data(), r.offsets.size() * sizeof(std::uint64_t));
+    hash.update(r.values.data(), r.values.size() * sizeof(double));
+  }
+}
+
+/// fmix64(FNV-1a-64) over the result-bearing content: parameters, task ids, value bits and
+/// record offsets and bits. Not cryptographic: it catches edits and damage, not an adversary.
 std::uint64_t content_checksum(const Checkpoint& c) {
   Hash64 hash;
   hash.update(c.parameters_json.data(), c.parameters_json.size());
   hash.update(c.task_ids.data(), c.task_ids.size() * sizeof(std::uint64_t));
   hash.update(c.values.data(), c.values.size() * sizeof(double));
+  hash_records(hash, c.records);
   return hash.digest();
 }
 
 void write_header(io::Group& root, const Checkpoint& c, std::uint64_t checksum) {
+  if (c.records.size() != c.record_observables.size()) {
+    throw std::logic_error("save_checkpoint: records do not match the record observables");
+  }
   root.set_attribute("format", kFormat);
-  root.set_attribute("format_version", kFormatVersion);
+  root.set_attribute("format_version", c.records.empty() ? kFormatVersion : kFormatVersionWithRecords);
   root.set_attribute("parameters_json", c.parameters_json);
   root.set_attribute("git_commit", c.git_commit);
   root.set_attribute("num_points", c.num_points);
@@ -32,6 +46,51 @@ void write_header(io::Group& root, const Checkpoint& c, std::uint64_t checksum) 
   if (c.widths.size() != c.observables.size()) throw std::logic_error("save_checkpoint: widths do not match");
   root.write_strings("observables", c.observables);
   root.write("widths", c.widths);
+}
+
+void write_records(io::Group& root, const Checkpoint& c, std::uint64_t done) {
+  if (c.records.empty()) return;
+  root.write_strings("record_observables", c.record_observables);
+  std::vector<std::uint64_t> widths;
+  for (const auto& r : c.records) widths.push_back(r.width);
+  root.write("record_widths", widths);
+  for (std::size_t k = 0; k < c.records.size(); ++k) {
+    const auto& r = c.records[k];
+    if (r.entries() != done || r.values.size() != r.rows() * r.width) {
+      throw std::logic_error("save_checkpoint: record '" + c.record_observables[k] + "' does not match the tasks");
+    }
+    auto group = root.require_group("records/" + c.record_observables[k]);
+    group.write("offsets", r.offsets);
+    group.write("values", r.values, {r.rows(), r.width});
+  }
+}
+
+void read_records(const io::Group& root, Checkpoint& c, const std::string& path) {
+  c.record_observables = root.read_strings("record_observables");
+  const auto widths = root.read<std::uint64_t>("record_widths");
+  if (widths.size() != c.record_observables.size() || c.record_observables.empty()) {
+    throw UsageError("checkpoint '" + path + "' is corrupt: /record_widths does not match /record_observables");
+  }
+  for (std::size_t k = 0; k < widths.size(); ++k) {
+    const std::string where = "checkpoint '" + path + "' is corrupt: /records/" + c.record_observables[k];
+    const auto group = root.open_group("records/" + c.record_observables[k]);
+    FlatRecords r;
+    r.width = widths[k];
+    r.offsets = group.read<std::uint64_t>("offsets");
+    if (r.width == 0 || r.offsets.size() != c.task_ids.size() + 1 || r.offsets.front() != 0) {
+      throw UsageError(where + "/offsets does not match the tasks");
+    }
+    for (std::size_t i = 1; i < r.offsets.size(); ++i) {
+      if (r.offsets[i] < r.offsets[i - 1]) throw UsageError(where + "/offsets decrease");
+    }
+    const auto values = group.open_dataset("values");
+    const auto dims = values.dims();
+    if (dims.size() != 2 || dims[0] != r.rows() || dims[1] != r.width) {
+      throw UsageError(where + "/values has the wrong shape");
+    }
+    r.values = values.read<double>();
+    c.records.push_back(std::move(r));
+  }
 }
 }  // namespace
 
@@ -45,6 +104,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
     write_header(root, c, content_checksum(c));
     root.write("task_ids", c.task_ids);
     root.write("values", c.values, {c.task_ids.size(), c.values_per_task()});
+    write_records(root, c, c.task_ids.size());
     file.close();
   }
   output.commit();
@@ -71,6 +131,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, std::spa
   for (const auto& [first, end] : runs) {
     hash.update(values.data() + first * width, (end - first) * width * sizeof(double));
   }
+  hash_records(hash, header.records);
   io::AtomicOutput output(path, /*overwrite=*/true);
   {
     auto file = io::File::create(output.temporary_path(), /*truncate=*/true);
@@ -78,6 +139,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, std::spa
     write_header(root, header, hash.digest());
     root.write("task_ids", ids);
     root.write_rows("values", values.data(), done.size(), width, 0, width, runs, {ids.size(), width});
+    write_records(root, header, ids.size());
     file.close();
   }
   output.commit();
@@ -91,8 +153,12 @@ Checkpoint load_checkpoint(const std::string& path) {
     if (!root.has_attribute("format") || root.string_attribute("format") != kFormat) {
       throw UsageError("'" + path + "' is not an nnsim checkpoint");
     }
-    if (root.attribute<std::int64_t>("format_version") != kFormatVersion) {
-      throw UsageError("checkpoint '" + path + "' has an unsupported format version");
+    const auto version = root.attribute<std::int64_t>("format_version");
+    if (version != kFormatVersion && version != kFormatVersionWithRecords) {
+      throw UsageError("checkpoint '" + path + "' has format version " + std::to_string(version) +
+                       ", which this build does not read (it reads versions " + std::to_string(kFormatVersion) +
+                       " and " + std::to_string(kFormatVersionWithRecords) +
+                       "); resume with the build that wrote it, or pass --force to start afresh");
     }
     c.parameters_json = root.string_attribute("parameters_json");
     c.git_commit = root.string_attribute("git_commit");
@@ -110,6 +176,7 @@ Checkpoint load_checkpoint(const std::string& path) {
       throw UsageError("checkpoint '" + path + "' is corrupt: /values has the wrong shape");
     }
     c.values = values.read<double>();
+    if (version == kFormatVersionWithRecords) read_records(root, c, path);
     if (!root.has_attribute("content_checksum") ||
         root.attribute<std::uint64_t>("content_checksum") != content_checksum(c)) {
       throw UsageError("checkpoint '" + path +
@@ -132,7 +199,7 @@ void check_checkpoint_matches(const Checkpoint& c, const std::string& path,
                               const std::string& parameters_json, std::uint64_t num_points,
                               std::uint64_t samples_per_point,
                               const std::vector<std::string>& observables, const std::vector<std::uint64_t>& widths,
-                              const std::string& git_commit) {
+                              const std::string& git_commit, const std::vector<RecordObservable>& records) {
   if (c.parameters_json != parameters_json) {
     throw UsageError("checkpoint '" + path + "' belongs to a run with other parameters:\n  checkpoint: " +
                      c.parameters_json + "\n  this run:   " + parameters_json +
@@ -141,6 +208,11 @@ void check_checkpoint_matches(const Checkpoint& c, const std::string& path,
   if (c.num_points != num_points || c.samples_per_point != samples_per_point || c.observables != observables ||
       c.widths != widths) {
     throw UsageError("checkpoint '" + path + "' has another task layout than this run");
+  }
+  std::vector<RecordObservable> theirs;
+  for (std::size_t k = 0; k < c.records.size(); ++k) theirs.push_back({c.record_observables[k], c.records[k].width});
+  if (theirs != records) {
+    throw UsageError("checkpoint '" + path + "' has other record observables (names or widths) than this run");
   }
   if (c.git_commit != git_commit && c.git_commit != "unknown" && git_commit != "unknown") {
     throw UsageError("checkpoint '" + path + "' was written by code version " + c.git_commit +

@@ -84,6 +84,11 @@ void write_merge_description(io::Group& root, const std::string& fingerprint, co
   names.clear();
   for (const auto& o : e.observables) names.push_back(o.name);
   root.set_attribute("observables", joined(names));
+  if (!e.record_observables.empty()) {  // absent otherwise: outputs without records are unchanged
+    names.clear();
+    for (const auto& o : e.record_observables) names.push_back(o.name);
+    root.set_attribute("record_observables", joined(names));
+  }
   names.clear();
   for (const auto& t : theory) names.push_back(t.name);
   root.set_attribute("theory_columns", joined(names));
@@ -154,7 +159,7 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
       std::vector<std::uint64_t> widths;
       for (std::size_t k = 0; k < spec.observables.size(); ++k) widths.push_back(spec.width(k));
       check_checkpoint_matches(*resume, checkpoint_path, fingerprint, spec.num_points, spec.samples_per_point,
-                               spec.observables, widths, kGitCommit);
+                               spec.observables, widths, kGitCommit, spec.records);
     } else if (have_checkpoint && !common.force) {
       throw UsageError("a checkpoint of an interrupted run exists ('" + checkpoint_path +
                        "'): pass --resume to continue it, or --force to start afresh");
@@ -226,7 +231,8 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
                                 options_json(options, parsed.values, /*results_only=*/true,
                                              merge_exclusions(experiment)),
                                 experiment, points, theory, curves);
-        write_gridded_results(file, spec, result, points, experiment.observables, theory);
+        write_gridded_results(file, spec, result, points, experiment.observables, theory,
+                              experiment.record_observables);
         write_theory_curves(file, curves);
       },
       [&]() -> std::string {

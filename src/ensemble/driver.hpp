@@ -22,6 +22,8 @@ struct GriddedExperiment {
   EnsembleSpec spec;
   std::vector<PointColumn> points;
   std::vector<ObservableInfo> observables;
+  /// Descriptions of spec.records (variable-length observables), in order; empty without them.
+  std::vector<ObservableInfo> record_observables;
   /// Theory columns, computed on rank 0 when the output is written (may be empty).
   std::function<std::vector<TheoryColumn>()> theory;
   /// Theory curves on axes of their own, computed on rank 0 at write time (may be empty).

@@ -73,11 +73,20 @@ void describe(io::Object& object, const std::string& description, const std::str
 void write_gridded_results(io::File& file, const EnsembleSpec& spec, const EnsembleResult& result,
                            const std::vector<PointColumn>& points,
                            const std::vector<ObservableInfo>& observables,
-                           const std::vector<TheoryColumn>& theory) {
+                           const std::vector<TheoryColumn>& theory, const std::vector<ObservableInfo>& records) {
   const std::uint64_t np = spec.num_points;
   const std::uint64_t ns = spec.samples_per_point;
   if (observables.size() != spec.observables.size()) {
     throw std::logic_error("write_gridded_results: observable metadata does not match the experiment");
+  }
+  if (records.size() != spec.records.size() || result.records.size() != spec.records.size()) {
+    throw std::logic_error("write_gridded_results: record metadata does not match the experiment");
+  }
+  for (std::size_t k = 0; k < records.size(); ++k) {
+    if (records[k].name != spec.records[k].name) {
+      throw std::logic_error("write_gridded_results: record '" + records[k].name + "' is not the experiment's '" +
+                             spec.records[k].name + "'");
+    }
   }
   auto& root = file.root();
   auto points_group = root.require_group("points");
@@ -139,6 +148,34 @@ void write_gridded_results(io::File& file, const EnsembleSpec& spec, const Ensem
              "computed from random streams keyed by (seed, /points/key, sample number)",
              info.units, info.equation);
     attach(d_samples);
+  }
+  for (std::size_t k = 0; k < records.size(); ++k) {
+    const auto& info = records[k];
+    const auto flat = flatten(result.records[k]);  // every task: the run is complete
+    if (flat.entries() != np * ns) throw std::logic_error("write_gridded_results: records do not match the tasks");
+    auto group = root.require_group("results/" + info.name);
+    describe(group, info.description, info.units, info.equation);
+    const std::string slicing =
+        "rows of (point p, sample s): values[offsets[t]:offsets[t+1]] with t = p * samples + s (h5py: "
+        "o = f['results/" + info.name + "/offsets'][:]; v = f['results/" + info.name +
+        "/values']; v[o[t]:o[t+1]]); s counts from first-sample (root attribute)";
+    group.set_attribute("layout", "variable-length records: " + slicing);
+    group.set_attribute("width", flat.width);
+    auto d_values = group.write("values", flat.values, {flat.rows(), flat.width});
+    describe(d_values,
+             "rows of " + info.description + ", " + std::to_string(flat.width) +
+                 " value(s) per row, the records of every (point, sample) concatenated in task order; " + slicing,
+             info.units, info.equation);
+    auto d_offsets = group.write("offsets", flat.offsets);
+    describe(d_offsets,
+             "first row in values of each task and, last, the total row count; task t = p * samples + s has rows "
+             "offsets[t] .. offsets[t+1] (may be none)",
+             "1");
+    std::vector<std::uint64_t> lengths(np * ns);
+    for (std::uint64_t t = 0; t < np * ns; ++t) lengths[t] = flat.offsets[t + 1] - flat.offsets[t];
+    auto d_lengths = group.write("lengths", lengths, {np, ns});
+    describe(d_lengths, "rows of each (point, sample): offsets[t+1] - offsets[t]", "1");
+    attach(d_lengths);
   }
   if (!theory.empty()) {
     auto theory_group = root.require_group("theory");

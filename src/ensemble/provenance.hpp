@@ -6,6 +6,10 @@
 //   /points/<param>              one entry per point (dimension scales of the results)
 //   /results/<obs>/mean|stderr|count   per point
 //   /results/<obs>/samples       [point, sample]
+//   /results/<rec>/values        float64 [rows, width]   a record observable (records.hpp): the
+//   /results/<rec>/offsets       uint64 [points * samples + 1]   rows of (point p, sample s) are
+//                                values[offsets[t]:offsets[t+1]], t = p * samples + s
+//   /results/<rec>/lengths       uint64 [point, sample]  rows of each (offsets[t+1] - offsets[t])
 //   /theory/<name>               per point, where theory exists
 // Every dataset carries `description` and `units`, and `equation` where it implements one.
 
@@ -91,10 +95,12 @@ std::string version_text(const std::string& program);
 void write_provenance(io::Group& root, const RunInfo& info, const po::options_description& options,
                       const po::variables_map& values);
 
-/// Writes the gridded layout above into an open file.
+/// Writes the gridded layout above into an open file. `records` describes spec.records, in
+/// order (its names must match); an experiment without record observables passes none.
 void write_gridded_results(io::File& file, const EnsembleSpec& spec, const EnsembleResult& result,
                            const std::vector<PointColumn>& points,
                            const std::vector<ObservableInfo>& observables,
-                           const std::vector<TheoryColumn>& theory);
+                           const std::vector<TheoryColumn>& theory,
+                           const std::vector<ObservableInfo>& records = {});
 
 }  // namespace nnsim

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -11,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
+#include "ensemble/bytes.hpp"
 #include "ensemble/checkpoint.hpp"
 #include "ensemble/mpi_env.hpp"
 #include "ensemble/stop.hpp"
@@ -23,49 +23,7 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kFormat = "nnsim-rounds";
 constexpr std::int64_t kFormatVersion = 1;
 
-/// Bytes of 64-bit words, doubles and strings (ranks share one architecture, as in the scheduler).
-class Bytes {
- public:
-  Bytes() = default;
-  explicit Bytes(std::vector<unsigned char> bytes) : bytes_(std::move(bytes)) {}
-  void put_u64(std::uint64_t v) { append(&v, sizeof v); }
-  void put_i64(std::int64_t v) { append(&v, sizeof v); }
-  void put_double(double v) { append(&v, sizeof v); }
-  void put_string(const std::string& s) {
-    put_u64(s.size());
-    append(s.data(), s.size());
-  }
-  std::uint64_t get_u64() { return take<std::uint64_t>(); }
-  std::int64_t get_i64() { return take<std::int64_t>(); }
-  double get_double() { return take<double>(); }
-  std::string get_string() {
-    const auto n = get_u64();
-    if (n > bytes_.size() - offset_) throw std::runtime_error("rounds: truncated message");
-    std::string s(reinterpret_cast<const char*>(bytes_.data() + offset_), n);
-    offset_ += n;
-    return s;
-  }
-  std::vector<unsigned char>& bytes() { return bytes_; }
-
- private:
-  void append(const void* p, std::size_t n) {
-    const std::size_t old = bytes_.size();
-    bytes_.resize(old + n);
-    if (n) std::memcpy(bytes_.data() + old, p, n);
-  }
-  template <class T>
-  T take() {
-    if (offset_ + sizeof(T) > bytes_.size()) throw std::runtime_error("rounds: truncated message");
-    T v;
-    std::memcpy(&v, bytes_.data() + offset_, sizeof v);
-    offset_ += sizeof v;
-    return v;
-  }
-  std::vector<unsigned char> bytes_;
-  std::size_t offset_ = 0;
-};
-
-void put_round(Bytes& b, const Round& round) {
+void put_round(ByteBuffer& b, const Round& round) {
   b.put_string(round.label);
   b.put_u64(round.blocks.size());
   for (const auto& block : round.blocks) {
@@ -80,7 +38,7 @@ void put_round(Bytes& b, const Round& round) {
   }
 }
 
-Round get_round(Bytes& b) {
+Round get_round(ByteBuffer& b) {
   Round round;
   round.label = b.get_string();
   round.blocks.resize(b.get_u64());
@@ -102,7 +60,7 @@ std::uint64_t digest_of(const std::string& prefix, const RoundsHistory& history)
   Hash64 hash;
   hash.update(prefix.data(), prefix.size());
   for (const auto& done : history) {
-    Bytes b;
+    ByteBuffer b;
     put_round(b, done.round);
     hash.update(b.bytes().data(), b.bytes().size());
     hash.update(done.values.data(), done.values.size() * sizeof(double));
@@ -119,7 +77,7 @@ std::string hex(std::uint64_t v) {
 
 /// parameters_json of the checkpoint of round r: ties it to the run and to this very round.
 std::string round_tag(const std::string& fingerprint, std::uint64_t r, const Round& round) {
-  Bytes b;
+  ByteBuffer b;
   put_round(b, round);
   Hash64 hash;
   hash.update(b.bytes().data(), b.bytes().size());
@@ -395,7 +353,7 @@ RoundsResult run_rounds(const RoundsSpec& spec, const RoundsControl& control, MP
   bool resuming_round = control.resume;
   for (;;) {
     // Rank 0 decides: stop, done, a failure, or the next round; every rank learns it.
-    Bytes decision;
+    ByteBuffer decision;
     if (rank == 0) {
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
       std::string stop;
@@ -421,11 +379,11 @@ RoundsResult run_rounds(const RoundsSpec& spec, const RoundsControl& control, MP
             put_round(decision, *next);
           }
         } catch (const UsageError& e) {
-          decision = Bytes();
+          decision = ByteBuffer();
           decision.put_u64(kUsageError);
           decision.put_string(e.what());
         } catch (const std::exception& e) {
-          decision = Bytes();
+          decision = ByteBuffer();
           decision.put_u64(kFailure);
           decision.put_string(std::string("the round planner failed: ") + e.what());
         }

@@ -7,15 +7,16 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <thread>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "ensemble/bytes.hpp"
 #include "ensemble/mpi_env.hpp"
 #include "ensemble/stop.hpp"
 
@@ -45,42 +46,19 @@ struct Outcome {
   std::uint64_t id = 0;
   bool cancelled = false;
   std::vector<double> values;
+  std::vector<std::vector<double>> records;  // per record observable
 };
 
-/// A byte buffer of 64-bit words and doubles (same-architecture ranks).
-class Buffer {
- public:
-  Buffer() = default;
-  explicit Buffer(std::vector<unsigned char> bytes) : bytes_(std::move(bytes)) {}
-  void put(std::uint64_t v) { append(&v, sizeof v); }
-  void put(double v) { append(&v, sizeof v); }
-  std::uint64_t get_u64() { return take<std::uint64_t>(); }
-  double get_double() { return take<double>(); }
-  bool at_end() const { return offset_ >= bytes_.size(); }
-  const std::vector<unsigned char>& bytes() const { return bytes_; }
-
- private:
-  void append(const void* p, std::size_t n) {
-    const std::size_t old = bytes_.size();
-    bytes_.resize(old + n);
-    std::memcpy(bytes_.data() + old, p, n);
+void send(const ByteBuffer& b, int dest, int tag, MPI_Comm comm) {
+  // MPI counts in int; a report of tasks with very long records could pass 2 GiB.
+  if (b.bytes().size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw std::runtime_error("scheduler: a message of " + std::to_string(b.bytes().size()) +
+                             " bytes exceeds MPI's 2 GiB count limit (records of a few tasks too long)");
   }
-  template <class T> T take() {
-    if (offset_ + sizeof(T) > bytes_.size()) throw std::runtime_error("scheduler: truncated message");
-    T v;
-    std::memcpy(&v, bytes_.data() + offset_, sizeof v);
-    offset_ += sizeof v;
-    return v;
-  }
-  std::vector<unsigned char> bytes_;
-  std::size_t offset_ = 0;
-};
-
-void send(const Buffer& b, int dest, int tag, MPI_Comm comm) {
   MPI_Send(b.bytes().data(), static_cast<int>(b.bytes().size()), MPI_BYTE, dest, tag, comm);
 }
 
-bool try_receive(int tag, MPI_Comm comm, Buffer& out, int& source) {
+bool try_receive(int tag, MPI_Comm comm, ByteBuffer& out, int& source) {
   int flag = 0;
   MPI_Status status;
   MPI_Iprobe(MPI_ANY_SOURCE, tag, comm, &flag, &status);
@@ -89,23 +67,28 @@ bool try_receive(int tag, MPI_Comm comm, Buffer& out, int& source) {
   MPI_Get_count(&status, MPI_BYTE, &count);
   std::vector<unsigned char> bytes(static_cast<std::size_t>(count));
   MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE);
-  out = Buffer(std::move(bytes));
+  out = ByteBuffer(std::move(bytes));
   source = status.MPI_SOURCE;
   return true;
 }
 
-void put_outcomes(Buffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables) {
-  b.put(static_cast<std::uint64_t>(outcomes.size()));
+// A task's message: id, cancelled flag, then (unless cancelled) its values and, per record
+// observable, the number of record values and the values. Without records the bytes are those
+// of a fixed-values-only run.
+void put_outcomes(ByteBuffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables,
+                  std::size_t num_records) {
+  b.put_u64(static_cast<std::uint64_t>(outcomes.size()));
   for (const auto& o : outcomes) {
-    b.put(o.id);
-    b.put(static_cast<std::uint64_t>(o.cancelled));
+    b.put_u64(o.id);
+    b.put_u64(static_cast<std::uint64_t>(o.cancelled));
     if (!o.cancelled) {
-      for (std::size_t k = 0; k < num_observables; ++k) b.put(o.values[k]);
+      for (std::size_t k = 0; k < num_observables; ++k) b.put_double(o.values[k]);
+      for (std::size_t k = 0; k < num_records; ++k) b.put_doubles(o.records[k]);
     }
   }
 }
 
-std::vector<Outcome> get_outcomes(Buffer& b, std::size_t num_observables) {
+std::vector<Outcome> get_outcomes(ByteBuffer& b, std::size_t num_observables, std::size_t num_records) {
   std::vector<Outcome> outcomes(b.get_u64());
   for (auto& o : outcomes) {
     o.id = b.get_u64();
@@ -113,6 +96,8 @@ std::vector<Outcome> get_outcomes(Buffer& b, std::size_t num_observables) {
     if (!o.cancelled) {
       o.values.resize(num_observables);
       for (auto& v : o.values) v = b.get_double();
+      o.records.resize(num_records);
+      for (auto& r : o.records) r = b.get_doubles();
     }
   }
   return outcomes;
@@ -150,7 +135,24 @@ class LocalPool {
       return outcome;
     }
     try {
-      outcome.values = spec_.run(task, cancel_);
+      if (spec_.run_with_records) {
+        TaskOutput output = spec_.run_with_records(task, cancel_);
+        if (output.records.size() != spec_.records.size()) {
+          throw std::logic_error("task returned " + std::to_string(output.records.size()) +
+                                 " record observables instead of " + std::to_string(spec_.records.size()));
+        }
+        for (std::size_t k = 0; k < spec_.records.size(); ++k) {
+          if (output.records[k].size() % spec_.records[k].width != 0) {
+            throw std::logic_error("task returned " + std::to_string(output.records[k].size()) + " values of record '" +
+                                   spec_.records[k].name + "', not a multiple of its width " +
+                                   std::to_string(spec_.records[k].width));
+          }
+        }
+        outcome.values = std::move(output.values);
+        outcome.records = std::move(output.records);
+      } else {
+        outcome.values = spec_.run(task, cancel_);
+      }
       if (outcome.values.size() != spec_.values_per_task()) {
         throw std::logic_error("task returned " + std::to_string(outcome.values.size()) + " values instead of " +
                                std::to_string(spec_.values_per_task()));
@@ -192,7 +194,7 @@ class LocalPool {
   void cancel() {
     cancel_ = true;
     std::lock_guard lock(mutex_);
-    for (const auto& t : queue_) finished_.push_back(Outcome{t.id, true, {}});
+    for (const auto& t : queue_) finished_.push_back(Outcome{t.id, true, {}, {}});
     queue_.clear();
   }
   void shutdown() {
@@ -268,15 +270,30 @@ class RootCoordinator {
     nobs_ = spec.values_per_task();
     result_.values.assign(total * nobs_, std::nan(""));
     result_.done.assign(total, 0);
+    for (const auto& r : spec.records) result_.records.push_back(RecordColumn{r.width, {}});
+    for (auto& column : result_.records) column.by_task.resize(total);
     if (control.resume_from) {
       auto& c = *control.resume_from;
+      if (c.records.size() != spec.records.size()) {
+        throw std::logic_error("run_ensemble: the checkpoint to resume has " + std::to_string(c.records.size()) +
+                               " record observables, the experiment " + std::to_string(spec.records.size()));
+      }
+      std::vector<std::vector<double>> records(spec.records.size());
       for (std::size_t i = 0; i < c.task_ids.size(); ++i) {
-        record(c.task_ids[i], std::vector<double>(c.values.begin() + static_cast<std::ptrdiff_t>(i * nobs_),
-                                                  c.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nobs_)));
+        for (std::size_t k = 0; k < records.size(); ++k) {
+          const auto entry = c.records[k].entry(i);
+          records[k].assign(entry.begin(), entry.end());
+        }
+        record(c.task_ids[i],
+               std::vector<double>(c.values.begin() + static_cast<std::ptrdiff_t>(i * nobs_),
+                                   c.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nobs_)),
+               std::move(records));
+        records.assign(spec.records.size(), {});
       }
       result_.tasks_resumed = result_.tasks_done;
       std::vector<double>().swap(c.values);  // consumed: rank 0 keeps one copy of the values
       std::vector<std::uint64_t>().swap(c.task_ids);
+      std::vector<FlatRecords>().swap(c.records);
     }
     // Most expensive points first (longest-processing-time heuristic); ties in id order.
     std::vector<std::uint64_t> order;
@@ -334,7 +351,7 @@ class RootCoordinator {
         }
       }
       if (workers_here_ == 0 && pool_.run_inline()) events = true;
-      Buffer message;
+      ByteBuffer message;
       int source = 0;
       while (try_receive(kTagToRoot, comm_, message, source)) {
         events = true;
@@ -355,8 +372,8 @@ class RootCoordinator {
         backoff.wait();
       }
     }
-    Buffer over;
-    over.put(static_cast<std::uint64_t>(kRunOver));
+    ByteBuffer over;
+    over.put_u64(static_cast<std::uint64_t>(kRunOver));
     for (int r = 1; r < ranks_; ++r) send(over, r, kTagToWorker, comm_);
     result_.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     result_.complete = result_.tasks_done == result_.done.size();
@@ -372,15 +389,16 @@ class RootCoordinator {
   }
 
  private:
-  void record(std::uint64_t id, const std::vector<double>& values) {
+  void record(std::uint64_t id, const std::vector<double>& values, std::vector<std::vector<double>>&& records) {
     if (result_.done[id]) return;
     std::copy(values.begin(), values.end(), result_.values.begin() + static_cast<std::ptrdiff_t>(id * nobs_));
+    for (std::size_t k = 0; k < records.size(); ++k) result_.records[k].by_task[id] = std::move(records[k]);
     result_.done[id] = 1;
     ++result_.tasks_done;
     if (!cost_.empty()) work_done_ += cost_[id / spec_.samples_per_point];
   }
-  void absorb(const Outcome& o) {
-    if (!o.cancelled) record(o.id, o.values);
+  void absorb(Outcome& o) {
+    if (!o.cancelled) record(o.id, o.values, std::move(o.records));
   }
 
   void begin_stop(const std::string& reason) {
@@ -389,14 +407,14 @@ class RootCoordinator {
     stop_reason_ = reason;
     log::warn("stopping: " + reason + "; finishing tasks in flight and writing a checkpoint");
     pool_.cancel();
-    Buffer stop;
-    stop.put(static_cast<std::uint64_t>(kStop));
+    ByteBuffer stop;
+    stop.put_u64(static_cast<std::uint64_t>(kStop));
     for (int r = 1; r < ranks_; ++r) {
       if (!worker_final_[static_cast<std::size_t>(r)]) send(stop, r, kTagToWorker, comm_);
     }
   }
 
-  void handle(Buffer& message, int source, int& finals) {
+  void handle(ByteBuffer& message, int source, int& finals) {
     const auto kind = message.get_u64();
     if (kind == kSignal) {
       begin_stop("rank " + std::to_string(source) + " received " +
@@ -404,22 +422,22 @@ class RootCoordinator {
       return;
     }
     const auto want = message.get_u64();
-    for (const auto& o : get_outcomes(message, nobs_)) absorb(o);
+    for (auto& o : get_outcomes(message, nobs_, spec_.records.size())) absorb(o);
     if (kind == kFinal) {
       worker_final_[static_cast<std::size_t>(source)] = true;
       ++finals;
       return;
     }
     if (want == 0 || stopping_) return;  // a stopping worker already has its kStop
-    Buffer reply;
+    ByteBuffer reply;
     if (pending_.empty()) {
-      reply.put(static_cast<std::uint64_t>(kNoMore));
+      reply.put_u64(static_cast<std::uint64_t>(kNoMore));
     } else {
-      reply.put(static_cast<std::uint64_t>(kAssign));
+      reply.put_u64(static_cast<std::uint64_t>(kAssign));
       const auto n = std::min<std::uint64_t>(want, pending_.size());
-      reply.put(n);
+      reply.put_u64(n);
       for (std::uint64_t i = 0; i < n; ++i) {
-        reply.put(pending_.front());
+        reply.put_u64(pending_.front());
         pending_.pop_front();
       }
     }
@@ -447,6 +465,7 @@ class RootCoordinator {
 /// Ranks other than 0: ask for tasks, run them, send results back, obey stop.
 void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& pool, int workers_here) {
   const std::size_t nobs = spec.values_per_task();
+  const std::size_t nrecords = spec.records.size();
   const std::size_t target = 2 * static_cast<std::size_t>(std::max(workers_here, 1));
   bool request_outstanding = false;
   bool no_more = false;
@@ -456,9 +475,9 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
     bool events = false;
     if (const auto error = pool.error(); !error.empty()) abort_run(comm, error);
     if (!signal_sent && stop_signal()) {
-      Buffer notice;
-      notice.put(static_cast<std::uint64_t>(kSignal));
-      notice.put(static_cast<std::uint64_t>(stop_signal()));
+      ByteBuffer notice;
+      notice.put_u64(static_cast<std::uint64_t>(kSignal));
+      notice.put_u64(static_cast<std::uint64_t>(stop_signal()));
       send(notice, 0, kTagToRoot, comm);
       signal_sent = true;
     }
@@ -467,10 +486,10 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
     const bool idle = pool.idle();
     // Not while a request is unanswered: its reply (tasks) must be taken in this run.
     if (no_more && outcomes.empty() && idle && !request_outstanding) {
-      Buffer final_report;
-      final_report.put(static_cast<std::uint64_t>(kFinal));
-      final_report.put(std::uint64_t{0});
-      put_outcomes(final_report, {}, nobs);
+      ByteBuffer final_report;
+      final_report.put_u64(static_cast<std::uint64_t>(kFinal));
+      final_report.put_u64(0);
+      put_outcomes(final_report, {}, nobs, nrecords);
       send(final_report, 0, kTagToRoot, comm);
       // Anything before "run over" is a stop that crossed the final report: nothing to do.
       for (;;) {
@@ -480,7 +499,7 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
         MPI_Get_count(&status, MPI_BYTE, &count);
         std::vector<unsigned char> bytes(static_cast<std::size_t>(count));
         MPI_Recv(bytes.data(), count, MPI_BYTE, 0, kTagToWorker, comm, MPI_STATUS_IGNORE);
-        Buffer late(std::move(bytes));
+        ByteBuffer late(std::move(bytes));
         if (late.get_u64() == kRunOver) return;
       }
     }
@@ -488,15 +507,15 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
     std::uint64_t want = 0;
     if (!no_more && !request_outstanding && load < target) want = target - load;
     if (want > 0 || !outcomes.empty()) {
-      Buffer report;
-      report.put(static_cast<std::uint64_t>(kResults));
-      report.put(want);
-      put_outcomes(report, outcomes, nobs);
+      ByteBuffer report;
+      report.put_u64(static_cast<std::uint64_t>(kResults));
+      report.put_u64(want);
+      put_outcomes(report, outcomes, nobs, nrecords);
       send(report, 0, kTagToRoot, comm);
       if (want > 0) request_outstanding = true;
       events = true;
     }
-    Buffer message;
+    ByteBuffer message;
     int source = 0;
     while (try_receive(kTagToWorker, comm, message, source)) {
       events = true;
@@ -550,6 +569,7 @@ Checkpoint checkpoint_header(const EnsembleSpec& spec, const RunControl& control
   c.samples_per_point = spec.samples_per_point;
   c.observables = spec.observables;
   for (std::size_t k = 0; k < spec.observables.size(); ++k) c.widths.push_back(spec.width(k));
+  for (const auto& r : spec.records) c.record_observables.push_back(r.name);
   return c;
 }
 }  // namespace
@@ -570,17 +590,40 @@ Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, 
     c.values.insert(c.values.end(), result.values.begin() + static_cast<std::ptrdiff_t>(id * nobs),
                     result.values.begin() + static_cast<std::ptrdiff_t>((id + 1) * nobs));
   }
+  for (const auto& column : result.records) c.records.push_back(flatten(column, result.done));
   return c;
 }
 
 void save_result_checkpoint(const std::string& path, const EnsembleSpec& spec, const RunControl& control,
                             const EnsembleResult& result) {
-  save_checkpoint(path, checkpoint_header(spec, control), result.values, result.done);
+  Checkpoint header = checkpoint_header(spec, control);
+  // Records are many small arrays by task id; the file wants them concatenated: one copy of the
+  // records (not of the fixed values), released after the write.
+  for (const auto& column : result.records) header.records.push_back(flatten(column, result.done));
+  save_checkpoint(path, header, result.values, result.done);
+}
+
+void check_record_observables(const EnsembleSpec& spec) {
+  if (!spec.records.empty() && !spec.run_with_records) {
+    throw std::logic_error("run_ensemble: the experiment has record observables but no run_with_records");
+  }
+  std::vector<std::string> names = spec.observables;
+  for (const auto& r : spec.records) {
+    if (r.name.empty() || r.name.find('/') != std::string::npos || r.name == "." || r.name == "..") {
+      throw std::logic_error("record observable '" + r.name + "': a name must be non-empty and hold no '/'");
+    }
+    if (r.width == 0) throw std::logic_error("record observable '" + r.name + "' must have width >= 1");
+    if (std::find(names.begin(), names.end(), r.name) != names.end()) {
+      throw std::logic_error("record observable '" + r.name + "' has the name of another observable");
+    }
+    names.push_back(r.name);
+  }
 }
 
 EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm) {
   if (spec.samples_per_point == 0 || spec.num_points == 0) throw UsageError("an experiment needs at least one task");
-  if (!spec.run) throw std::logic_error("run_ensemble: the experiment has no task function");
+  if (!spec.run && !spec.run_with_records) throw std::logic_error("run_ensemble: the experiment has no task function");
+  check_record_observables(spec);
   install_stop_handlers();
   int rank = 0;
   MPI_Comm_rank(comm, &rank);

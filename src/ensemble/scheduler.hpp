@@ -7,6 +7,10 @@
 // stores them by task id, so the merged result is identical for any rank or thread count.
 // Stop requests (signals on any rank, --time-limit) are decided on rank 0 and broadcast;
 // completed tasks go to periodic and final checkpoints.
+//
+// Besides its fixed values a task may return variable-length records (ensemble/records.hpp):
+// EnsembleSpec::records names them and run_with_records computes them. They travel with the
+// task's values (over MPI, into checkpoints, back on resume) and come out in task order.
 
 #include <mpi.h>
 
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "ensemble/checkpoint.hpp"
+#include "ensemble/records.hpp"
 
 namespace nnsim {
 
@@ -28,6 +33,12 @@ struct Task {
 
 /// Set when a run is stopping; long kernels may poll it and throw nnsim::Cancelled.
 using CancelFlag = std::atomic<bool>;
+
+/// What a task of an experiment with record observables returns.
+struct TaskOutput {
+  std::vector<double> values;                ///< EnsembleSpec::values_per_task() fixed values
+  std::vector<std::vector<double>> records;  ///< per record observable: rows x width, row-major
+};
 
 /// What the ensemble layer needs to know of an experiment.
 struct EnsembleSpec {
@@ -49,8 +60,15 @@ struct EnsembleSpec {
   /// Relative cost of one task at a point (for scheduling order only); may be empty.
   std::function<double(std::uint64_t point)> cost;
   /// Computes one task: width(k) values for each observable k, in order. Called concurrently
-  /// from several threads.
+  /// from several threads. Not used when run_with_records is set.
   std::function<std::vector<double>(const Task&, const CancelFlag&)> run;
+  /// Variable-length observables (ensemble/records.hpp): names distinct from `observables` and
+  /// from each other, no '/', width >= 1. Empty for an experiment of fixed values only.
+  std::vector<RecordObservable> records;
+  /// Computes one task with its records: the fixed values as `run` does, and for each record
+  /// observable any number of rows (zero included). Required when `records` is not empty; used
+  /// instead of `run` when set. Called concurrently from several threads.
+  std::function<TaskOutput(const Task&, const CancelFlag&)> run_with_records;
 };
 
 struct RunControl {
@@ -79,6 +97,9 @@ struct EnsembleResult {
   std::string stop_reason;             ///< why an incomplete run stopped
   std::vector<double> values;          ///< [task][observable], NaN where not done
   std::vector<std::uint8_t> done;      ///< [task]
+  /// [record observable]: each done task's rows, by task id (empty where not done); flatten()
+  /// (records.hpp) concatenates them in task order.
+  std::vector<RecordColumn> records;
   std::uint64_t tasks_done = 0;        ///< including resumed ones
   std::uint64_t tasks_resumed = 0;     ///< taken from the checkpoint
   double elapsed_seconds = 0;
@@ -88,13 +109,18 @@ struct EnsembleResult {
 /// Runs every task not already done; collective over `comm`.
 EnsembleResult run_ensemble(const EnsembleSpec& spec, const RunControl& control, MPI_Comm comm);
 
-/// A Checkpoint holding the completed tasks of `result` (a copy of their values).
+/// Throws std::logic_error unless the record observables of `spec` are usable (see
+/// EnsembleSpec::records); run_ensemble calls it.
+void check_record_observables(const EnsembleSpec& spec);
+
+/// A Checkpoint holding the completed tasks of `result` (a copy of their values and records).
 Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control,
                            const EnsembleResult& result);
 
 /// Writes the checkpoint of `result` to `path`: the same file as
 /// save_checkpoint(path, make_checkpoint(...)), written from the result's own arrays without a
-/// copy of the values (what the run does at every checkpoint).
+/// copy of the values (what the run does at every checkpoint). Records, if any, are concatenated
+/// into one buffer per record observable for the write.
 void save_result_checkpoint(const std::string& path, const EnsembleSpec& spec, const RunControl& control,
                             const EnsembleResult& result);
 

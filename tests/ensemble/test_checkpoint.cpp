@@ -202,3 +202,191 @@ TEST(Checkpoint, SavingFromTheResultEqualsSavingACopy) {
   save_result_checkpoint(direct, spec, control, result);
   EXPECT_TRUE(load_checkpoint(direct).task_ids.empty());
 }
+
+namespace {
+/// sample_checkpoint() with two record observables: entries of 0, 2 and 1 rows ("pairs", width
+/// 2) and 3, 0 and 0 rows ("trace"), a -0.0 among them.
+Checkpoint sample_checkpoint_with_records() {
+  Checkpoint c = sample_checkpoint();
+  c.record_observables = {"pairs", "trace"};
+  FlatRecords pairs;
+  pairs.width = 2;
+  pairs.append(std::vector<double>{});
+  pairs.append(std::vector<double>{1, 2, 3, 4});
+  pairs.append(std::vector<double>{-5, 6});
+  FlatRecords trace;
+  trace.append(std::vector<double>{0.5, -0.0, 1e-300});
+  trace.append(std::vector<double>{});
+  trace.append(std::vector<double>{});
+  c.records = {pairs, trace};
+  return c;
+}
+
+std::int64_t format_version_of(const std::string& path) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t attr = H5Aopen(file, "format_version", H5P_DEFAULT);
+  std::int64_t version = -1;
+  H5Aread(attr, H5T_NATIVE_INT64, &version);
+  H5Aclose(attr);
+  H5Fclose(file);
+  return version;
+}
+}  // namespace
+
+// Records survive the round trip bit for bit, zero-length entries included; the file is format
+// version 4 and its layout is the documented one (read here with the HDF5 C API, not the writer).
+TEST(Checkpoint, RecordsRoundTripInFormatVersion4) {
+  const auto path = (scratch() / "records.checkpoint.h5").string();
+  const auto c = sample_checkpoint_with_records();
+  save_checkpoint(path, c);
+  EXPECT_EQ(format_version_of(path), 4);
+  const auto d = load_checkpoint(path);
+  EXPECT_EQ(d.task_ids, c.task_ids);
+  EXPECT_EQ(d.values, c.values);
+  EXPECT_EQ(d.record_observables, c.record_observables);
+  ASSERT_EQ(d.records.size(), 2u);
+  EXPECT_EQ(d.records[0], c.records[0]);
+  EXPECT_EQ(d.records[1].offsets, (std::vector<std::uint64_t>{0, 3, 3, 3}));
+  EXPECT_TRUE(std::signbit(d.records[1].values[1]));
+  EXPECT_EQ(d.records[0].width, 2u);
+  const std::vector<RecordObservable> layout{{"pairs", 2}, {"trace", 1}};
+  EXPECT_NO_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}, {1, 1}, "abc", layout));
+  // another record layout, or none, is another task layout
+  EXPECT_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}, {1, 1}, "abc"), UsageError);
+  EXPECT_THROW(check_checkpoint_matches(d, path, c.parameters_json, 3, 4, {"a", "b"}, {1, 1}, "abc",
+                                        {{"pairs", 3}, {"trace", 1}}),
+               UsageError);
+  EXPECT_THROW(check_checkpoint_matches(sample_checkpoint(), path, c.parameters_json, 3, 4, {"a", "b"}, {1, 1}, "abc",
+                                        layout),
+               UsageError);
+  // the documented datasets, as a plain HDF5 reader sees them
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t offsets = H5Dopen2(file, "records/pairs/offsets", H5P_DEFAULT);
+  std::vector<std::uint64_t> raw(4);
+  ASSERT_GE(H5Dread(offsets, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()), 0);
+  EXPECT_EQ(raw, (std::vector<std::uint64_t>{0, 0, 2, 3}));
+  const hid_t values = H5Dopen2(file, "records/pairs/values", H5P_DEFAULT);
+  const hid_t space = H5Dget_space(values);
+  hsize_t dims[2] = {0, 0};
+  EXPECT_EQ(H5Sget_simple_extent_dims(space, dims, nullptr), 2);
+  EXPECT_EQ(dims[0], 3u);
+  EXPECT_EQ(dims[1], 2u);
+  H5Sclose(space);
+  H5Dclose(values);
+  H5Dclose(offsets);
+  H5Fclose(file);
+}
+
+// A run of fixed values only still writes format version 3, without any record dataset: the
+// files of earlier builds, which those builds (and this one) read.
+TEST(Checkpoint, FixedOnlyCheckpointsKeepFormatVersion3) {
+  const auto path = (scratch() / "fixed.checkpoint.h5").string();
+  save_checkpoint(path, sample_checkpoint());
+  EXPECT_EQ(format_version_of(path), 3);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_EQ(H5Lexists(file, "records", H5P_DEFAULT), 0);
+  EXPECT_EQ(H5Lexists(file, "record_observables", H5P_DEFAULT), 0);
+  H5Fclose(file);
+  const auto d = load_checkpoint(path);
+  EXPECT_TRUE(d.records.empty());
+  EXPECT_TRUE(d.record_observables.empty());
+}
+
+// A format version this build does not know is refused with a message that says what to do.
+TEST(Checkpoint, UnknownFormatVersionIsRefusedClearly) {
+  const auto path = (scratch() / "future.checkpoint.h5").string();
+  save_checkpoint(path, sample_checkpoint());
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t attr = H5Aopen(file, "format_version", H5P_DEFAULT);
+    const std::int64_t future = 9;
+    ASSERT_GE(H5Awrite(attr, H5T_NATIVE_INT64, &future), 0);
+    H5Aclose(attr);
+    H5Fclose(file);
+  }
+  try {
+    load_checkpoint(path);
+    FAIL() << "accepted format version 9";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("format version 9"), std::string::npos) << m;
+    EXPECT_NE(m.find("--force"), std::string::npos) << m;
+  }
+}
+
+// An edited record value or offset no longer matches the checksum.
+TEST(Checkpoint, EditedRecordsAreRefusedByTheChecksum) {
+  for (const char* dataset : {"records/trace/values", "records/pairs/offsets"}) {
+    const auto path = (scratch() / "edited_records.checkpoint.h5").string();
+    const auto c = sample_checkpoint_with_records();
+    save_checkpoint(path, c);
+    {
+      const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      const hid_t data = H5Dopen2(file, dataset, H5P_DEFAULT);
+      ASSERT_GE(data, 0);
+      if (std::string(dataset).ends_with("values")) {
+        auto values = c.records[1].values;
+        values[0] = 0.25;
+        ASSERT_GE(H5Dwrite(data, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+      } else {
+        std::vector<std::uint64_t> offsets{0, 1, 2, 3};  // still valid, but not what was saved
+        ASSERT_GE(H5Dwrite(data, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets.data()), 0);
+      }
+      H5Dclose(data);
+      H5Fclose(file);
+    }
+    try {
+      load_checkpoint(path);
+      ADD_FAILURE() << "an edited " << dataset << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << dataset << ": " << e.what();
+    }
+  }
+}
+
+// The run's checkpoint (written from its arrays) equals the copied Checkpoint, records included.
+TEST(Checkpoint, SavingFromTheResultEqualsSavingACopyWithRecords) {
+  EnsembleSpec spec;
+  spec.num_points = 3;
+  spec.samples_per_point = 5;
+  spec.observables = {"a"};
+  spec.records = {{"pairs", 2}, {"trace", 1}};
+  RunControl control;
+  control.parameters_json = R"({"x":3})";
+  control.git_commit = "abc";
+  EnsembleResult result;
+  result.values.assign(15, std::nan(""));
+  result.done.assign(15, 0);
+  result.records = {RecordColumn{2, std::vector<std::vector<double>>(15)},
+                    RecordColumn{1, std::vector<std::vector<double>>(15)}};
+  std::vector<std::vector<double>> expected_pairs, expected_trace;
+  for (const std::uint64_t id : std::vector<std::uint64_t>{1, 2, 6, 14}) {
+    result.done[id] = 1;
+    result.values[id] = static_cast<double>(id);
+    for (std::uint64_t i = 0; i < id % 4; ++i) {
+      result.records[0].by_task[id].insert(result.records[0].by_task[id].end(), {double(id), double(i)});
+    }
+    result.records[1].by_task[id].assign(id % 3, 0.5 * static_cast<double>(id));
+    expected_pairs.push_back(result.records[0].by_task[id]);
+    expected_trace.push_back(result.records[1].by_task[id]);
+  }
+  result.records[1].by_task[3] = {99};  // not done: must not be saved
+  const auto dir = scratch();
+  const auto copied = (dir / "copied_records.h5").string();
+  const auto direct = (dir / "direct_records.h5").string();
+  save_checkpoint(copied, make_checkpoint(spec, control, result));
+  save_result_checkpoint(direct, spec, control, result);
+  const auto a = load_checkpoint(copied);
+  const auto b = load_checkpoint(direct);
+  EXPECT_EQ(b.task_ids, (std::vector<std::uint64_t>{1, 2, 6, 14}));
+  EXPECT_EQ(a.task_ids, b.task_ids);
+  EXPECT_EQ(a.values, b.values);
+  ASSERT_EQ(b.records.size(), 2u);
+  EXPECT_EQ(a.records, b.records);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto pairs = b.records[0].entry(i);
+    const auto trace = b.records[1].entry(i);
+    EXPECT_EQ(std::vector<double>(pairs.begin(), pairs.end()), expected_pairs[i]) << i;
+    EXPECT_EQ(std::vector<double>(trace.begin(), trace.end()), expected_trace[i]) << i;
+  }
+}
