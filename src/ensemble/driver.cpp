@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
 #include "io/hdf5.hpp"
 #include "nnsim/version.hpp"
@@ -134,8 +135,13 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
   const MPI_Comm comm = mpi.comm();
   const std::string start_time = utc_timestamp();
   const std::string checkpoint_path = checkpoint_path_for(common.output);
-  const std::string fingerprint =
+  std::string fingerprint =
       options_json(options, parsed.values, /*results_only=*/true, experiment.run_control_options);
+  if (!experiment.fingerprint_inputs.empty()) {  // {"...": ..., "inputs": "<text>"}
+    fingerprint.insert(fingerprint.size() - 1,
+                       (fingerprint.size() > 2 ? "," : "") + json_quote("inputs") + ":" +
+                           json_quote(experiment.fingerprint_inputs));
+  }
   EnsembleSpec spec = experiment.spec;
   spec.samples_per_point = common.samples;
   spec.first_sample = common.first_sample;
@@ -234,6 +240,7 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
         write_gridded_results(file, spec, result, points, experiment.observables, theory,
                               experiment.record_observables);
         write_theory_curves(file, curves);
+        if (experiment.write_extra) experiment.write_extra(file, result);
       },
       [&]() -> std::string {
         // Keep the finished work: a rerun with --resume only has to write the file.

@@ -24,6 +24,13 @@ struct GriddedExperiment {
   std::vector<ObservableInfo> observables;
   /// Descriptions of spec.records (variable-length observables), in order; empty without them.
   std::vector<ObservableInfo> record_observables;
+  /// Inputs of the run that are not options but change its numbers (e.g. the instances read
+  /// from a file): added to the fingerprint as "inputs", so a resume or a --resume of a finished
+  /// output with other inputs is refused.
+  std::string fingerprint_inputs;
+  /// Rank 0, when the output is written: groups of the driver's own beyond the gridded layout
+  /// (may be empty).
+  std::function<void(io::File&, const EnsembleResult&)> write_extra;
   /// Theory columns, computed on rank 0 when the output is written (may be empty).
   std::function<std::vector<TheoryColumn>()> theory;
   /// Theory curves on axes of their own, computed on rank 0 at write time (may be empty).

@@ -1,0 +1,82 @@
+#pragma once
+// nnsim-digest: options, the instances of a run, and the per-instance output.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "anneal/annealer.hpp"
+#include "anneal/digest.hpp"
+#include "anneal/digest_exact.hpp"
+#include "core/options.hpp"
+#include "ensemble/scheduler.hpp"
+#include "io/hdf5.hpp"
+
+namespace nnsim::digest_app {
+
+inline constexpr const char* kProgram = "nnsim-digest";
+
+struct DigestOptions {
+  std::string instances;        ///< JSON file
+  std::string instance_names;   ///< comma-separated subset, in this order; empty = all
+  std::string instance_text;    ///< one instance on the command line (parse_instance_text)
+  std::string planted;          ///< "NA:NB:L[,NA:NB:L...]": planted random instances
+  std::string schedule = "geometric";
+  std::string move_mix = "0.5,0.25,0.25";
+  std::uint64_t steps = 2'000'000;
+  std::uint64_t steps_per_temperature = 1000;
+  double initial_temperature = 0;
+  double final_temperature = 0;
+  std::uint64_t restart_after = 0;
+  std::uint64_t replicas = 1;
+  bool continue_after_solution = false;
+  std::uint64_t trace_every = 10000;
+  bool exact = false;
+};
+
+po::options_description digest_options(DigestOptions& options);
+
+/// The instances of the run, in order (file order or --instance order, then --instance-text,
+/// then --planted), each validated; the planted ones are drawn from streams keyed by (seed,
+/// their parameters). Throws UsageError naming the problem.
+std::vector<anneal::Instance> load_instances(const DigestOptions& options, std::uint64_t seed);
+
+/// The engine options of the run; throws UsageError naming the option.
+anneal::AnnealOptions anneal_options(const DigestOptions& options);
+anneal::DigestMoveMix move_mix(const DigestOptions& options);
+
+/// Widths of the record rows: a solution row is the A cuts then the B cuts (NaN-padded to the
+/// largest instance), a state row sigma then mu.
+std::size_t solution_width(const std::vector<anneal::Instance>& instances);
+std::size_t state_width(const std::vector<anneal::Instance>& instances);
+
+/// Rank 0 after the ensemble: /instances/<name>/ (counts, maps, exact results, timing summary).
+struct InstanceSummary {
+  std::uint64_t runs = 0, solved = 0;
+  double success_rate = 0;
+  double mean_seconds = 0;           ///< mean wall time of a run (measured, not reproducible)
+  double seconds_per_solution = 0;   ///< total run time / runs that found a solution
+  double mean_steps_to_solution = 0; ///< over solved runs
+};
+void write_instances(io::File& file, const std::vector<anneal::Instance>& instances, const EnsembleSpec& spec,
+                     const EnsembleResult& result, const DigestOptions& options,
+                     const std::vector<anneal::ExactResult>& exact);
+
+/// Values of a task, in this order (EnsembleSpec observables).
+enum TaskValue : std::size_t {
+  kBestEnergy = 0,
+  kSolved,
+  kStepsToSolution,
+  kSteps,
+  kRestarts,
+  kAcceptance,
+  kFinalEnergy,
+  kDistinctSolutions,
+  kSeconds,
+  kSecondsToSolution,
+  kTaskValues
+};
+/// Record observables, in this order.
+enum TaskRecord : std::size_t { kSolutions = 0, kTrace, kFinalState, kTaskRecords };
+
+}  // namespace nnsim::digest_app

@@ -1,0 +1,361 @@
+// nnsim-digest: simulated annealing for the double-digest problem (the book's Section 4.3) as
+// an ensemble of independent runs per instance, with every solution met collected, verified and
+// counted, and optionally checked against the exact enumerator.
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "core/grid.hpp"
+#include "core/log.hpp"
+#include "digest.hpp"
+#include "ensemble/driver.hpp"
+
+namespace nnsim::digest_app {
+
+namespace an = nnsim::anneal;
+
+po::options_description digest_options(DigestOptions& o) {
+  po::options_description d("Instances and annealing");
+  d.add_options()
+    ("instances", po::value(&o.instances)->value_name("FILE.json"),
+     "instances in JSON: {\"instances\": [{\"name\", \"L\", \"a\", \"b\", \"c\"}, ...]} (other keys ignored)")
+    ("instance", po::value(&o.instance_names)->value_name("NAMES"),
+     "comma-separated names of instances of --instances to run, in this order (default: all)")
+    ("instance-text", po::value(&o.instance_text)->value_name("TEXT"),
+     "one instance on the command line: \"name=X; L=10000; a=5976,1543,...; b=...; c=...\"")
+    ("planted", po::value(&o.planted)->value_name("NA:NB:L,..."),
+     "random instances with a planted solution: NA A-fragments and NB B-fragments on length L "
+     "(distinct cut sites), drawn from the seed")
+    ("schedule", po::value(&o.schedule)->default_value(o.schedule),
+     "cooling schedule: geometric, linear, adaptive (holds an acceptance rate, then cools), constant")
+    ("move-mix", po::value(&o.move_mix)->default_value(o.move_mix)->value_name("R,S,T"),
+     "relative frequencies of the moves: reverse a subsequence (the book's), swap two fragments, "
+     "shift one fragment; 1,0,0 is the book's move set")
+    ("steps", po::value(&o.steps)->default_value(o.steps), "Metropolis steps per run (the budget)")
+    ("steps-per-temperature", po::value(&o.steps_per_temperature)->default_value(o.steps_per_temperature),
+     "steps at each temperature level")
+    ("t0", po::value(&o.initial_temperature)->default_value(o.initial_temperature, "0"),
+     "initial temperature; 0 = automatic (an average uphill move accepted with probability 0.8)")
+    ("t-end", po::value(&o.final_temperature)->default_value(o.final_temperature, "0"),
+     "final temperature; 0 = automatic (the smallest uphill move accepted with probability 0.001)")
+    ("restart-after", po::value(&o.restart_after)->default_value(o.restart_after),
+     "restart from a random state after this many levels without improvement; 0 = never")
+    ("replicas", po::value(&o.replicas)->default_value(o.replicas),
+     "replica exchange (parallel tempering) with this many replicas; 1 = plain annealing")
+    ("continue-after-solution", po::bool_switch(&o.continue_after_solution),
+     "keep annealing after the first solution (to meet more of them) until the step budget")
+    ("trace-every", po::value(&o.trace_every)->default_value(o.trace_every),
+     "record (step, energy) every this many steps (/results/trace); 0 = no trace")
+    ("exact", po::bool_switch(&o.exact),
+     "also enumerate every solution exactly (rank 0) and check that the ensemble found them all");
+  return d;
+}
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto first = item.find_first_not_of(' ');
+    const auto last = item.find_last_not_of(' ');
+    out.push_back(first == std::string::npos ? "" : item.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<an::Instance> load_instances(const DigestOptions& o, std::uint64_t seed) {
+  std::vector<an::Instance> all;
+  if (!o.instances.empty()) {
+    std::vector<an::Instance> file = an::read_instances_json(o.instances);
+    if (o.instance_names.empty()) {
+      all = file;
+    } else {
+      for (const auto& name : split_list(o.instance_names)) {
+        const auto it = std::find_if(file.begin(), file.end(), [&](const auto& i) { return i.name == name; });
+        if (it == file.end()) {
+          std::string names;
+          for (const auto& i : file) names += (names.empty() ? "" : ", ") + i.name;
+          throw UsageError("--instance: no instance '" + name + "' in '" + o.instances + "' (it has " + names + ")");
+        }
+        all.push_back(*it);
+      }
+    }
+  } else if (!o.instance_names.empty()) {
+    throw UsageError("--instance needs --instances FILE.json to choose from");
+  }
+  if (!o.instance_text.empty()) all.push_back(an::parse_instance_text(o.instance_text));
+  if (!o.planted.empty()) {
+    for (const auto& spec : split_list(o.planted)) {
+      const auto parts = [&] {
+        std::vector<std::string> p;
+        std::stringstream in(spec);
+        std::string item;
+        while (std::getline(in, item, ':')) p.push_back(item);
+        return p;
+      }();
+      std::vector<std::int64_t> v;
+      for (const auto& part : parts) {
+        const auto values = parse_integer_grid(part, "planted");
+        if (values.size() != 1) v.clear();
+        v.push_back(values.empty() ? 0 : values[0]);
+      }
+      if (parts.size() != 3 || v.size() != 3 || v[0] < 1 || v[1] < 1 || v[2] < 2 || v[0] > 100000 || v[1] > 100000) {
+        throw UsageError("--planted must be NA:NB:L with fragment counts NA, NB >= 1 and a length L >= 2, got '" + spec +
+                         "'");
+      }
+      if (v[0] + v[1] - 2 > v[2] - 1) {
+        throw UsageError("--planted " + spec + ": " + std::to_string(v[0] + v[1] - 2) +
+                         " distinct cut sites do not fit in the L - 1 = " + std::to_string(v[2] - 1) + " sites");
+      }
+      const std::uint64_t key = PointKey("nnsim-digest/planted").add("NA", v[0]).add("NB", v[1]).add("L", v[2]).value();
+      RandomStream rng(seed, key, 0, 0);
+      const std::string name = "planted-" + std::to_string(v[0]) + "-" + std::to_string(v[1]) + "-" + std::to_string(v[2]);
+      all.push_back(an::planted_instance(name, v[2], static_cast<int>(v[0]), static_cast<int>(v[1]), rng).instance);
+    }
+  }
+  if (all.empty()) throw UsageError("no instances: give --instances FILE.json, --instance-text or --planted");
+  std::set<std::string> names;
+  for (const auto& instance : all) {
+    instance.validate();
+    if (instance.name.empty() || instance.name.find('/') != std::string::npos || instance.name == "." ||
+        instance.name == "..") {
+      throw UsageError("instance '" + instance.name + "': a name must be non-empty and contain no '/'");
+    }
+    if (!names.insert(instance.name).second) {
+      throw UsageError("instance '" + instance.name + "' is given twice: names must be distinct");
+    }
+  }
+  return all;
+}
+
+an::DigestMoveMix move_mix(const DigestOptions& o) {
+  const auto w = parse_real_grid(o.move_mix, "move-mix");
+  require(w.size() == 3, "move-mix", "three weights R,S,T (reverse, swap, shift)", o.move_mix);
+  for (const double x : w) require(x >= 0 && std::isfinite(x), "move-mix", "non-negative weights", o.move_mix);
+  require(w[0] + w[1] + w[2] > 0, "move-mix", "weights that are not all zero", o.move_mix);
+  return {w[0], w[1], w[2]};
+}
+
+an::AnnealOptions anneal_options(const DigestOptions& o) {
+  an::AnnealOptions a;
+  a.schedule = an::schedule_from_name(o.schedule);
+  require(o.steps >= 1 && o.steps <= (std::uint64_t{1} << 50), "steps", "from 1 to 2^50", o.steps);
+  require(o.steps_per_temperature >= 1 && o.steps_per_temperature <= o.steps, "steps-per-temperature",
+          "from 1 to --steps", o.steps_per_temperature);
+  require(o.initial_temperature >= 0 && std::isfinite(o.initial_temperature), "t0", ">= 0 (0 = automatic)",
+          o.initial_temperature);
+  require(o.final_temperature >= 0 && std::isfinite(o.final_temperature), "t-end", ">= 0 (0 = automatic)",
+          o.final_temperature);
+  require(o.replicas >= 1 && o.replicas <= 64, "replicas", "from 1 to 64", o.replicas);
+  require(!(o.replicas > 1 && o.restart_after > 0), "restart-after",
+          "0 with replica exchange (--replicas > 1 does not restart)", o.restart_after);
+  a.max_steps = o.steps;
+  a.steps_per_temperature = o.steps_per_temperature;
+  a.initial_temperature = o.initial_temperature;
+  a.final_temperature = o.final_temperature;
+  a.restart_after_levels = o.restart_after;
+  a.stop_at_target = !o.continue_after_solution;
+  a.trace_every = o.trace_every;
+  a.replica_exchange.replicas = o.replicas;
+  an::validate(a);
+  return a;
+}
+
+std::size_t solution_width(const std::vector<an::Instance>& instances) {
+  std::size_t width = 1;
+  for (const auto& i : instances) width = std::max(width, i.a.size() + i.b.size() - 2);
+  return width;
+}
+
+std::size_t state_width(const std::vector<an::Instance>& instances) {
+  std::size_t width = 1;
+  for (const auto& i : instances) width = std::max(width, i.a.size() + i.b.size());
+  return width;
+}
+
+}  // namespace nnsim::digest_app
+
+namespace {
+
+using namespace nnsim;
+using namespace nnsim::digest_app;
+namespace an = nnsim::anneal;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+int run(const MpiEnvironment& mpi, int argc, char** argv) {
+  CommonOptions common;
+  DigestOptions digest;
+  po::options_description all;
+  all.add(digest_options(digest))
+      .add(common_options(common, "nnsim-digest.h5", 100,
+                          "independent annealing runs per instance (fresh random start and moves)"));
+  auto parsed = parse_options(argc, argv, all, mpi.comm());
+  if (print_help_or_version(parsed, kProgram,
+                            "Simulated annealing for the double-digest problem (restriction mapping), Section 4.3 of the\n"
+                            "book: --samples independent runs per instance over MPI ranks, every solution met collected,\n"
+                            "verified and counted as ordered pairs of orderings, distinct restriction maps and maps up to\n"
+                            "mirror reversal; --exact checks them against an exact enumeration.\n"
+                            "Runs under mpirun; results do not depend on ranks or threads (timings excepted).",
+                            all, mpi)) {
+    return kExitOk;
+  }
+  validate_common_options(common);
+  log::set_quiet(common.quiet);
+  // Instances are read on every rank (a small file); errors are the same everywhere.
+  const auto instances = load_instances(digest, common.seed);
+  const an::AnnealOptions options = anneal_options(digest);
+  const an::DigestMoveMix mix = move_mix(digest);
+
+  std::vector<an::DoubleDigest> problems;
+  std::vector<std::uint64_t> keys;
+  PointKey base("nnsim-digest/anneal");
+  base.add("schedule", digest.schedule)
+      .add("move-mix", digest.move_mix)
+      .add("steps", digest.steps)
+      .add("steps-per-temperature", digest.steps_per_temperature)
+      .add("t0", digest.initial_temperature)
+      .add("t-end", digest.final_temperature)
+      .add("restart-after", digest.restart_after)
+      .add("replicas", digest.replicas)
+      .add("continue-after-solution", digest.continue_after_solution);
+  std::string instances_text;
+  for (const auto& instance : instances) {
+    problems.emplace_back(instance, mix);
+    PointKey key = base;
+    keys.push_back(key.add("instance", an::format_instance_text(instance)).value());
+    instances_text += (instances_text.empty() ? "" : "\n") + an::format_instance_text(instance);
+  }
+  const std::size_t solution_columns = solution_width(instances);
+  const std::size_t state_columns = state_width(instances);
+
+  GriddedExperiment e;
+  e.program = kProgram;
+  e.experiment = "anneal";
+  e.spec.num_points = instances.size();
+  const std::vector<ObservableInfo> observables = {
+      {"best_energy", "lowest energy H met in the run", "(4.15): H = sum_j (c_j - c_hat_j)^2 / c_j", "1"},
+      {"solved", "1 if the run met a solution (H = 0), else 0", "", "1"},
+      {"steps_to_solution", "Metropolis steps until the first solution; the run's steps if none (censored)", "", "1"},
+      {"steps", "Metropolis steps made (all replicas and restarts)", "", "1"},
+      {"restarts", "restarts from a random state", "", "1"},
+      {"acceptance_rate", "accepted / proposed moves", "(4.12)", "1"},
+      {"final_energy", "energy of the final state", "(4.15)", "1"},
+      {"distinct_solutions", "distinct restriction maps of the solutions the run met", "", "1"},
+      {"seconds", "wall time of the run on its core (measured: differs between runs and machines)", "", "s"},
+      {"seconds_to_solution", "wall time until the first solution, NaN if none (measured: not reproducible)", "",
+       "s"},
+  };
+  for (const auto& o : observables) e.spec.observables.push_back(o.name);
+  e.observables = observables;
+  e.spec.records = {{"solutions", solution_columns}, {"trace", 2}, {"final_state", state_columns}};
+  e.record_observables = {
+      {"solutions",
+       "every distinct solution (H = 0) the run met, one restriction map per row: the A cut positions in "
+       "increasing order, then the B cut positions, NaN-padded to the widest instance (an instance with n_a, n_b "
+       "fragments fills n_a - 1 + n_b - 1 columns)",
+       "", "1"},
+      {"trace", "(step, energy H) of the (coldest) chain every trace-every steps", "(4.15)", "1"},
+      {"final_state", "the final orderings: sigma (indices into a) then mu (indices into b), NaN-padded", "", "1"},
+  };
+  e.spec.cost = [&instances](std::uint64_t point) {
+    const auto& i = instances[point];
+    return static_cast<double>(i.a.size() + i.b.size());
+  };
+  const std::uint64_t seed = common.seed;
+  e.spec.run_with_records = [&problems, keys, options, seed, solution_columns, state_columns](
+                                const Task& task, const CancelFlag& cancel) {
+    const auto& problem = problems[task.point];
+    const auto& instance = problem.instance();
+    RandomStream rng(seed, keys[task.point], task.sample, 0);
+    std::set<an::RestrictionMap> found;
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    double first_seconds = kNaN;
+    an::AnnealControl<an::DigestState> control;
+    control.cancel = &cancel;
+    control.on_solution = [&](const an::DigestState& state, std::uint64_t) {
+      if (found.empty()) first_seconds = elapsed();
+      found.insert(problem.map(state));
+    };
+    const auto r = an::minimize(problem, options, rng, control);
+    const double seconds = elapsed();
+    TaskOutput out;
+    out.values.assign(kTaskValues, 0.0);
+    out.values[kBestEnergy] = r.best_energy;
+    out.values[kSolved] = r.solved ? 1.0 : 0.0;
+    out.values[kStepsToSolution] = static_cast<double>(r.steps_to_solution);
+    out.values[kSteps] = static_cast<double>(r.steps);
+    out.values[kRestarts] = static_cast<double>(r.restarts);
+    out.values[kAcceptance] = r.acceptance_rate;
+    out.values[kFinalEnergy] = r.final_energy;
+    out.values[kDistinctSolutions] = static_cast<double>(found.size());
+    out.values[kSeconds] = seconds;
+    out.values[kSecondsToSolution] = first_seconds;
+    out.records.resize(kTaskRecords);
+    for (const auto& map : found) {
+      std::vector<double> row(solution_columns, kNaN);
+      std::size_t k = 0;
+      for (const auto x : map.a_cuts) row[k++] = static_cast<double>(x);
+      for (const auto x : map.b_cuts) row[k++] = static_cast<double>(x);
+      out.records[kSolutions].insert(out.records[kSolutions].end(), row.begin(), row.end());
+    }
+    for (const auto& point : r.trace) {
+      out.records[kTrace].push_back(static_cast<double>(point.step));
+      out.records[kTrace].push_back(point.energy);
+    }
+    std::vector<double> state(state_columns, kNaN);
+    std::size_t k = 0;
+    for (const int s : r.final_state.sigma) state[k++] = s;
+    for (const int m : r.final_state.mu) state[k++] = m;
+    out.records[kFinalState] = state;
+    (void)instance;
+    return out;
+  };
+  std::vector<std::string> names;
+  std::vector<std::int64_t> lengths, n_a, n_b, n_c;
+  for (const auto& i : instances) {
+    names.push_back(i.name);
+    lengths.push_back(i.L);
+    n_a.push_back(static_cast<std::int64_t>(i.a.size()));
+    n_b.push_back(static_cast<std::int64_t>(i.b.size()));
+    n_c.push_back(static_cast<std::int64_t>(i.c.size()));
+  }
+  e.points = {{"L", lengths, "length L of the molecule", "1"},
+              {"fragments_a", n_a, "fragments of enzyme A", "1"},
+              {"fragments_b", n_b, "fragments of enzyme B", "1"},
+              {"fragments_c", n_c, "fragments of the double digest", "1"}};
+  e.point_keys = keys;
+  e.fingerprint_inputs = instances_text;
+  e.attributes = {{"instances", instances_text},
+                  {"energy", "(4.15): H(sigma, mu) = sum_j (c_j - c_hat_j)^2 / c_j over the lists sorted in decreasing "
+                             "order; a coincident A/B cut gives a piece of length 0, and c is padded with zeros to "
+                             "n_a + n_b - 1 pieces (a padding entry contributes c_hat_j)"},
+                  {"acceptance", "Metropolis (4.12): accept with probability min(1, exp(-Delta H / T))"}};
+  e.run_control_options = {"trace-every"};
+  std::vector<an::ExactResult> exact;
+  e.write_extra = [&](io::File& file, const EnsembleResult& result) {
+    if (digest.exact && exact.empty()) {
+      for (const auto& instance : instances) {
+        log::info("exact enumeration of '" + instance.name + "'");
+        exact.push_back(an::enumerate_solutions(instance));
+      }
+    }
+    EnsembleSpec spec = e.spec;  // as run: run_gridded_experiment sets the sample range
+    spec.samples_per_point = common.samples;
+    spec.first_sample = common.first_sample;
+    write_instances(file, instances, spec, result, digest, exact);
+  };
+  return run_gridded_experiment(e, common, parsed, all, mpi);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return nnsim::driver_main(argc, argv, kProgram, run); }

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# nnsim-digest under mpirun:
+#  - rank invariance: every dataset except the measured wall times is identical on 1 rank, 2
+#    ranks and 2 ranks x 2 threads;
+#  - kill and resume: a run stopped after K tasks (exit 3, checkpoint) and resumed on another
+#    rank count ends with the same datasets;
+#  - the book's instances L10000 and L20000 with --exact: the ensemble finds every map the
+#    enumerator lists (found_all = 1), every found map verifies, and the counts are printed;
+#  - bad input: exit 2 naming the instance, the list and the reason; nothing written.
+# Usage: digest.sh DRIVER SOURCE_DIR   (DRIVER = nnsim-digest)
+set -euo pipefail
+DRIVER=$(realpath -- "$1")
+SRC=$(realpath -- "$2")
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_tools mpirun timeout md5sum
+setup_workdir digest
+PY=/usr/bin/python3
+TABLE="$SRC/data/double-digest-table-4.1.json"   # the book's Table 4.1
+[[ -f $TABLE ]] || fail "no Table 4.1 instance file $TABLE"
+
+# same_datasets A B: identical datasets apart from measured wall times (units "s").
+same_datasets() {
+  "$PY" - "$1" "$2" <<'PYEOF' || fail "$1 and $2 differ"
+import sys, h5py, numpy as np
+def walk(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(n, o):
+            if isinstance(o, h5py.Dataset) and o.attrs.get("units", "") != "s":
+                out[n] = o[()]
+        f.visititems(visit)
+    return out
+a, b = walk(sys.argv[1]), walk(sys.argv[2])
+if sorted(a) != sorted(b):
+    sys.exit("dataset lists differ: %s" % sorted(set(a) ^ set(b)))
+bad = [k for k in a if not (np.array_equal(a[k], b[k], equal_nan=True) if np.asarray(a[k]).dtype.kind == "f"
+                            else np.array_equal(a[k], b[k]))]
+if bad:
+    sys.exit("datasets differ: %s" % bad)
+print("-- identical: %d datasets (wall times excluded)" % len(a))
+PYEOF
+}
+
+ARGS=(--instances "$TABLE" --instance L10000,L20000 --samples 24 --steps 200000 --seed 3 --quiet)
+
+note "rank invariance"
+DRV_TIMEOUT=300 drv np1.log 0 "${ARGS[@]}" -o np1.h5
+expect_rc 0 np1.log "1 rank"
+DRV_TIMEOUT=300 drv np2.log 2 "${ARGS[@]}" -o np2.h5
+expect_rc 0 np2.log "2 ranks"
+DRV_TIMEOUT=300 OMP_NUM_THREADS=2 drv np2t2.log 2 "${ARGS[@]}" --threads 2 -o np2t2.h5
+expect_rc 0 np2t2.log "2 ranks x 2 threads"
+same_datasets np1.h5 np2.h5
+same_datasets np1.h5 np2t2.h5
+
+note "kill and resume"
+NNSIM_STOP_AFTER_TASKS=15 DRV_TIMEOUT=300 drv k1.log 2 "${ARGS[@]}" -o kill.h5
+expect_rc 3 k1.log "stopped after 15 tasks"
+DRV_TIMEOUT=300 drv k2.log 0 "${ARGS[@]}" -o kill.h5 --resume
+expect_rc 0 k2.log "resumed on 1 rank"
+same_datasets np1.h5 kill.h5
+
+note "the book's instances against the exact enumeration"
+DRV_TIMEOUT=300 drv exact.log 2 --instances "$TABLE" --instance L10000,L20000 --samples 40 --steps 400000 \
+  --seed 5 --exact --quiet -o exact.h5
+expect_rc 0 exact.log "--exact"
+"$PY" - exact.h5 <<'PYEOF' || fail "exact comparison"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+for name in ("L10000", "L20000"):
+    g = f["instances"][name]
+    counts = {k: int(g[k][()]) for k in ("ordered_pairs", "distinct_maps", "distinct_maps_up_to_mirror",
+                                         "exact_ordered_pairs", "exact_distinct_maps",
+                                         "exact_distinct_maps_up_to_mirror", "found_all", "missing_maps")}
+    print("--", name, counts, "success rate %.2f" % g["success_rate"][()])
+    assert counts["found_all"] == 1 and counts["missing_maps"] == 0, name
+    assert counts["distinct_maps"] == counts["exact_distinct_maps"], name
+    assert counts["ordered_pairs"] >= counts["distinct_maps"] >= counts["distinct_maps_up_to_mirror"] >= 1
+    a, b = g["a_cuts"][:], g["b_cuts"][:]
+    L = int(g.attrs["L"])
+    for ra, rb in zip(a, b):   # recompute the digests of every found map
+        fa = np.diff(np.concatenate(([0], ra, [L])))
+        fb = np.diff(np.concatenate(([0], rb, [L])))
+        cuts = np.unique(np.concatenate(([0], ra, rb, [L])))
+        fc = np.diff(cuts)
+        assert sorted(fa) == sorted(g.attrs["a"]) and sorted(fb) == sorted(g.attrs["b"]), name
+        assert sorted(fc) == sorted(g.attrs["c"]), name
+PYEOF
+
+note "bad input"
+prepare() {
+  case "$1" in
+    sum) printf '{"instances": [{"name": "bad1", "L": 100, "a": [50, 49], "b": [100], "c": [50, 50]}]}' >bad.json ;;
+    negative) printf '{"instances": [{"name": "bad2", "L": 100, "a": [150, -50], "b": [100], "c": [100]}]}' >bad.json ;;
+    empty) printf '{"instances": [{"name": "bad3", "L": 100, "a": [], "b": [100], "c": [100]}]}' >bad.json ;;
+    syntax) printf '{"instances": [{"name": "bad4", "L": 100,, }]}' >bad.json ;;
+    existing) echo "results of an earlier run: must not be touched" >out.h5 ;;
+  esac
+}
+OK=(--instances "$TABLE" --instance L10000 --samples 2 --steps 1000 --quiet)
+bad sum 2 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
+bad negative 2 "bad2.*list a" --instances bad.json --samples 2 -o out.h5
+bad empty 2 "bad3.*list a.*empty" --instances bad.json --samples 2 -o out.h5
+bad syntax 2 "bad\.json.*line 1" --instances bad.json --samples 2 -o out.h5
+bad missing_file 2 "nonexistent\.json" --instances nonexistent.json --samples 2 -o out.h5
+bad unknown_instance 2 "no instance 'L999'" --instances "$TABLE" --instance L999 --samples 2 -o out.h5
+bad no_instances 2 "no instances" --samples 2 -o out.h5
+bad planted 2 "--planted must be NA:NB:L" --planted 3:4 --samples 2 -o out.h5
+bad schedule 2 "schedule" "${OK[@]}" --schedule bogus -o out.h5
+bad move_mix 2 "--move-mix" "${OK[@]}" --move-mix 1,-1,0 -o out.h5
+bad existing 2 "out\.h5.*exists.*--force" "${OK[@]}" -o out.h5
+bad sum 0 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
+note "OK"
