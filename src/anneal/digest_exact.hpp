@@ -1,0 +1,59 @@
+#pragma once
+// Exact enumeration of every solution of a double-digest instance, to check that an annealing
+// ensemble found them all and to count them under the three conventions of digest_instance.hpp.
+//
+// Search: cuts are placed from the left end. Both enzymes' fragment sequences grow; the enzyme
+// whose placed fragments end further left (A on ties) gets the next fragment. No cut of either
+// enzyme lies strictly between the two frontiers, so extending the lagging enzyme X from f_X by a
+// fragment v completes the double-digest piece [f_X, min(f_X + v, f_Y)] (none when f_X = f_Y);
+// that piece must be in what is left of c (a piece of length 0, a coincident cut, must be in what
+// is left of the K - |c| allowed coincidences). Improvements over a plain depth-first search:
+//  - branching over distinct remaining lengths, not fragment labels, so every map is reached by
+//    exactly one path (equal-length fragments are not permuted);
+//  - mirror symmetry: the last A fragment is reserved up front and the first A fragment may not
+//    be longer than it. A map with first < last stands for itself and its mirror image (which
+//    has first > last and is not searched); with first = last both orientations are searched.
+//    Halves the search. (Used when n_a >= 2.)
+//  - memoisation of subproblems: what remains to be placed depends only on the multisets of
+//    lengths left in a, b and c, the coincidences left and the reserved fragment (positions
+//    follow from the sums), so the number of completions of such a state is stored under a
+//    128-bit Zobrist hash (collision probability ~ S^2 / 2^128 for S states). Different
+//    orderings of a left part that consume the same pieces meet in one state. While solutions
+//    are still being listed, only dead states (0 completions) prune; after that, counts are
+//    reused, so counting goes on far past what can be listed.
+// Each node is one call of the search (a partial map); memo hits are counted separately.
+
+#include <cstdint>
+#include <vector>
+
+#include "anneal/digest_instance.hpp"
+
+namespace nnsim::anneal {
+
+struct ExactOptions {
+  bool use_symmetry = true;
+  bool use_memo = true;
+  std::size_t memo_capacity = std::size_t{1} << 22;  ///< states stored at most (~50 bytes each)
+  std::size_t max_listed = std::size_t{1} << 20;     ///< maps kept in the result at most
+  std::uint64_t node_limit = 0;                      ///< stop after this many nodes; 0 = no limit
+};
+
+struct ExactResult {
+  /// Every solution as a map, sorted; complete when listing_complete.
+  std::vector<RestrictionMap> maps;
+  std::uint64_t map_count = 0;          ///< distinct restriction maps
+  std::uint64_t ordered_pairs = 0;      ///< ordered pairs (sigma, mu) of labelled permutations with H = 0
+  std::uint64_t mirror_classes = 0;     ///< maps up to mirror reversal (valid when listing_complete)
+  std::uint64_t palindromes = 0;        ///< maps equal to their own mirror image (when listing_complete)
+  bool complete = true;                 ///< false when node_limit stopped the search (counts are then lower bounds)
+  bool listing_complete = true;         ///< all maps are in `maps` (complete and <= max_listed)
+  std::uint64_t nodes = 0;              ///< search nodes expanded
+  std::uint64_t memo_hits = 0;          ///< subproblems answered from the memo
+  std::size_t memo_entries = 0;
+  double seconds = 0;                   ///< wall-clock time of the search
+};
+
+/// Every solution of the (validated) instance; see the file comment for the method.
+ExactResult enumerate_solutions(const Instance& instance, const ExactOptions& options = {});
+
+}  // namespace nnsim::anneal
