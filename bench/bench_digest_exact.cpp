@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
         ExactOptions options;
         options.use_memo = full;
         options.use_symmetry = full;
+        options.use_bounds = full;
+        options.method = full ? ExactOptions::Method::pieces : ExactOptions::Method::fragments;
         options.node_limit = node_limit;
         options.max_listed = 0;
         options.memo_capacity = std::size_t{1} << 23;

@@ -69,13 +69,13 @@ class Search {
   }
 
   std::uint64_t run() {
-    if (!(options_.use_symmetry && instance_.a.size() >= 2)) return search();
+    if (!(options_.use_symmetry && instance_.a.size() >= 2)) return dispatch();
     std::uint64_t total = 0;
     for (std::size_t r = 0; r < a_.values.size() && !aborted_; ++r) {
       reserved_ = static_cast<int>(r);
       take(0, a_, r);
       --a_left_;
-      total = checked_add(total, search());
+      total = checked_add(total, dispatch());
       ++a_left_;
       give(0, a_, r);
     }
@@ -111,6 +111,30 @@ class Search {
   }
   bool listing() const { return result_.maps.size() < options_.max_listed; }
 
+  /// The length bound of the header: for every threshold t (a remaining c value), the remaining
+  /// pieces of length >= t need at least that much room in A spans (and in B spans) of length >= t.
+  bool room_for_pieces() const {
+    // Fragment method: the leading enzyme's last fragment reaches beyond the lower frontier. Piece
+    // method: the open fragments are still in the multisets, at full length.
+    const bool fragments = options_.method == ExactOptions::Method::fragments;
+    const Length open_a = fragments && fa_ > fb_ ? fa_ - fb_ : 0;
+    const Length open_b = fragments && fb_ > fa_ ? fb_ - fa_ : 0;
+    Length pieces = 0, room_a = 0, room_b = 0;
+    std::size_t ia = 0, ib = 0;
+    for (std::size_t i = 0; i < c_.values.size(); ++i) {
+      if (c_.counts[i] == 0) continue;
+      const Length t = c_.values[i];
+      pieces += t * c_.counts[i];
+      for (; ia < a_.values.size() && a_.values[ia] >= t; ++ia) {
+        const int reserved_left = static_cast<int>(ia) == reserved_ && !reserved_placed_ ? 1 : 0;
+        room_a += a_.values[ia] * (a_.counts[ia] + reserved_left);
+      }
+      for (; ib < b_.values.size() && b_.values[ib] >= t; ++ib) room_b += b_.values[ib] * b_.counts[ib];
+      if (pieces > room_a + (open_a >= t ? open_a : 0) || pieces > room_b + (open_b >= t ? open_b : 0)) return false;
+    }
+    return true;
+  }
+
   void record() {
     auto push = [&](RestrictionMap map) {
       if (listing()) {
@@ -123,6 +147,130 @@ class Search {
     const bool has_mirror_partner = reserved_ >= 0 && seq_a_.front() < seq_a_.back();
     if (has_mirror_partner) push(mirror(map, instance_.L));
     push(std::move(map));
+  }
+
+  std::uint64_t dispatch() {
+    b_left_ = static_cast<int>(instance_.b.size());
+    return options_.method == ExactOptions::Method::pieces ? search_pieces() : search();
+  }
+
+  /// Index of an A fragment of length `length` that may close A's open fragment now, or -1.
+  int closable_a(Length length) const {
+    const int index = a_.index_of(length);
+    if (index < 0) return -1;
+    if (reserved_ >= 0 && a_left_ == 0) return index == reserved_ && !reserved_placed_ ? index : -1;
+    return a_.counts[static_cast<std::size_t>(index)] > 0 ? index : -1;
+  }
+  int closable_b(Length length) const {
+    const int index = b_.index_of(length);
+    return index >= 0 && b_.counts[static_cast<std::size_t>(index)] > 0 ? index : -1;
+  }
+  /// Longest A (B) fragment still available.
+  Length longest_a() const {
+    for (std::size_t i = 0; i < a_.values.size(); ++i) {
+      if (a_.counts[i] > 0 || (static_cast<int>(i) == reserved_ && !reserved_placed_)) return a_.values[i];
+    }
+    return 0;
+  }
+  Length longest_b() const {
+    for (std::size_t i = 0; i < b_.values.size(); ++i) {
+      if (b_.counts[i] > 0) return b_.values[i];
+    }
+    return 0;
+  }
+
+  void close_a(int index, Length length) {
+    if (reserved_ >= 0 && a_left_ == 0) {
+      reserved_placed_ = true;
+    } else {
+      take(0, a_, static_cast<std::size_t>(index));
+      --a_left_;
+    }
+    seq_a_.push_back(length);
+    fa_ += length;
+  }
+  void open_a(int index, Length length) {
+    fa_ -= length;
+    seq_a_.pop_back();
+    if (reserved_ >= 0 && reserved_placed_ && index == reserved_ && a_left_ == 0) {
+      reserved_placed_ = false;
+    } else {
+      give(0, a_, static_cast<std::size_t>(index));
+      ++a_left_;
+    }
+  }
+
+  /// Branching on pieces (header): fa_ and fb_ are the starts of the open fragments, x the last
+  /// double-digest cut; the next piece p ends at y = x + p, where A, B or both must cut.
+  std::uint64_t search_pieces() {
+    const Length L = instance_.L;
+    const Length x = std::max(fa_, fb_);
+    if (x == L && fa_ == L && fb_ == L) {
+      record();
+      return 1;
+    }
+    Hash128 key{};
+    if (options_.use_memo) {
+      key = state_key();
+      const auto found = memo_.find(key);
+      if (found != memo_.end() && (found->second == 0 || !listing())) {
+        ++result_.memo_hits;
+        if (found->second > 0) result_.listing_complete = false;
+        return found->second;
+      }
+    }
+    if (options_.node_limit && result_.nodes >= options_.node_limit) {
+      aborted_ = true;
+      return 0;
+    }
+    ++result_.nodes;
+    // Both open fragments must still be closable by some fragment longer than their part so far.
+    bool alive = longest_a() > x - fa_ && longest_b() > x - fb_;
+    if (alive && options_.use_bounds) alive = room_for_pieces();
+    std::uint64_t total = 0;
+    const int a_remaining = a_left_ + (reserved_ >= 0 && !reserved_placed_ ? 1 : 0);
+    for (std::size_t ic = 0; alive && ic < c_.values.size() && !aborted_; ++ic) {
+      if (c_.counts[ic] == 0) continue;
+      const Length y = x + c_.values[ic];
+      if (y > L) continue;
+      const Length length_a = y - fa_;
+      const Length length_b = y - fb_;
+      const int ia = closable_a(length_a);
+      const int ib = closable_b(length_b);
+      // Who cuts at y: 1 = A, 2 = B, 3 = both (a coincidence, or the right end).
+      for (int who = 1; who <= 3; ++who) {
+        if (y == L ? who != 3 || a_remaining != 1 || b_left_ != 1 : who == 3 && zeros_left_ == 0) continue;
+        if ((who & 1) && ia < 0) continue;
+        if ((who & 2) && ib < 0) continue;
+        const bool first_a = (who & 1) && fa_ == 0 && reserved_ >= 0;
+        const Length reserved_length = reserved_ >= 0 ? a_.values[static_cast<std::size_t>(reserved_)] : 0;
+        if (first_a && length_a > reserved_length) continue;
+        const bool coincidence = who == 3 && y < L;
+        take(2, c_, ic);
+        if (coincidence) --zeros_left_;
+        if (who & 1) close_a(ia, length_a);
+        if (who & 2) {
+          take(1, b_, static_cast<std::size_t>(ib));
+          --b_left_;
+          seq_b_.push_back(length_b);
+          fb_ += length_b;
+        }
+        std::uint64_t below = search_pieces();
+        if (first_a && length_a < reserved_length) below = checked_add(below, below);
+        total = checked_add(total, below);
+        if (who & 2) {
+          fb_ -= length_b;
+          seq_b_.pop_back();
+          ++b_left_;
+          give(1, b_, static_cast<std::size_t>(ib));
+        }
+        if (who & 1) open_a(ia, length_a);
+        if (coincidence) ++zeros_left_;
+        give(2, c_, ic);
+      }
+    }
+    if (options_.use_memo && !aborted_ && memo_.size() < options_.memo_capacity) memo_.emplace(key, total);
+    return total;
   }
 
   std::uint64_t search() {
@@ -147,6 +295,10 @@ class Search {
       return 0;
     }
     ++result_.nodes;
+    if (options_.use_bounds && !room_for_pieces()) {
+      if (options_.use_memo && memo_.size() < options_.memo_capacity) memo_.emplace(key, 0);
+      return 0;
+    }
 
     const bool extend_a = fa_ <= fb_ && fa_ < L;
     Multiset& x = extend_a ? a_ : b_;
@@ -215,6 +367,7 @@ class Search {
   ExactResult& result_;
   Multiset a_, b_, c_;
   int a_left_ = 0;  // A fragments left, the reserved one not counted
+  int b_left_ = 0;  // B fragments left (pieces method)
   int zeros_left_ = 0;
   int reserved_ = -1;  // index into a_.values of the reserved last A fragment, or -1
   bool reserved_placed_ = false;

@@ -21,6 +21,11 @@
 //    orderings of a left part that consume the same pieces meet in one state. While solutions
 //    are still being listed, only dead states (0 completions) prune; after that, counts are
 //    reused, so counting goes on far past what can be listed.
+//  - a length bound: every remaining piece lies inside one A span and one B span of the part of
+//    the molecule right of the lower frontier (the remaining fragments, and the part of the
+//    leading enzyme's last fragment beyond the lower frontier). So for every threshold t, the
+//    total length of remaining pieces >= t is at most the total length of A spans >= t, and of
+//    B spans >= t. A node failing it is dead. O(distinct lengths) per node.
 // Each node is one call of the search (a partial map); memo hits are counted separately.
 
 #include <cstdint>
@@ -31,8 +36,12 @@
 namespace nnsim::anneal {
 
 struct ExactOptions {
+  /// pieces: branch on the next double-digest piece (default); fragments: on the next fragment.
+  enum class Method { pieces, fragments };
+  Method method = Method::pieces;
   bool use_symmetry = true;
   bool use_memo = true;
+  bool use_bounds = true;  ///< the length bound (file comment)
   std::size_t memo_capacity = std::size_t{1} << 22;  ///< states stored at most (~50 bytes each)
   std::size_t max_listed = std::size_t{1} << 20;     ///< maps kept in the result at most
   std::uint64_t node_limit = 0;                      ///< stop after this many nodes; 0 = no limit

@@ -67,11 +67,15 @@ TEST(DigestExact, PlainAndImprovedSearchAgree) {
     ExactOptions plain;
     plain.use_memo = false;
     plain.use_symmetry = false;
+    plain.use_bounds = false;
+    plain.method = ExactOptions::Method::fragments;
     const ExactResult reference = enumerate_solutions(instance, plain);
     check_solution_set(instance, reference);
-    for (const bool memo : {false, true}) {
+    for (int variant = 0; variant < 8; ++variant) {
       ExactOptions options;
-      options.use_memo = memo;
+      options.method = variant & 4 ? ExactOptions::Method::fragments : ExactOptions::Method::pieces;
+      options.use_memo = variant & 1;
+      options.use_bounds = variant & 2;
       const ExactResult result = enumerate_solutions(instance, options);
       check_solution_set(instance, result);
       EXPECT_EQ(result.maps, reference.maps);
