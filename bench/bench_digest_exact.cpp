@@ -1,7 +1,7 @@
 // Reach of the exact double-digest enumerator (issue 8): planted instances with n fragments per
 // enzyme on a molecule of L = 1000 n, the plain depth-first search (no memo, no mirror symmetry)
 // against the full method, each with a node limit. A plain program, run by hand:
-//   nnsim-bench-digest-exact [n_max] [node_limit] [seeds]
+//   nnsim-bench-digest-exact [n_max] [node_limit] [seeds] [n_min] [n_step]
 // prints n, seed, method, maps, nodes, seconds, complete.
 #include <cstdio>
 #include <cstdlib>
@@ -13,8 +13,10 @@ int main(int argc, char** argv) {
   const int n_max = argc > 1 ? std::atoi(argv[1]) : 30;
   const std::uint64_t node_limit = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 20000000ULL;
   const int seeds = argc > 3 ? std::atoi(argv[3]) : 3;
+  const int n_min = argc > 4 ? std::atoi(argv[4]) : 10;
+  const int n_step = argc > 5 ? std::atoi(argv[5]) : 5;
   std::printf("%4s %4s %-6s %14s %14s %10s %s\n", "n", "seed", "method", "maps", "nodes", "seconds", "complete");
-  for (int n = 10; n <= n_max; n += 5) {
+  for (int n = n_min; n <= n_max; n += n_step) {
     for (int seed = 0; seed < seeds; ++seed) {
       nnsim::RandomStream rng(static_cast<std::uint64_t>(seed), 0xd16e57, static_cast<std::uint64_t>(n), 0);
       const PlantedInstance planted = planted_instance("n" + std::to_string(n), 1000LL * n, n, n, rng);

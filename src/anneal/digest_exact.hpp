@@ -2,18 +2,24 @@
 // Exact enumeration of every solution of a double-digest instance, to check that an annealing
 // ensemble found them all and to count them under the three conventions of digest_instance.hpp.
 //
-// Search: cuts are placed from the left end. Both enzymes' fragment sequences grow; the enzyme
-// whose placed fragments end further left (A on ties) gets the next fragment. No cut of either
-// enzyme lies strictly between the two frontiers, so extending the lagging enzyme X from f_X by a
-// fragment v completes the double-digest piece [f_X, min(f_X + v, f_Y)] (none when f_X = f_Y);
-// that piece must be in what is left of c (a piece of length 0, a coincident cut, must be in what
-// is left of the K - |c| allowed coincidences). Improvements over a plain depth-first search:
+// Search (Method::pieces, the default): double-digest pieces are laid down from the left end.
+// Each enzyme has an open fragment (its start known, its end not); x is the last double-digest
+// cut. The next piece p (a distinct length left in c) ends at y = x + p, and at y enzyme A cuts,
+// or B cuts, or both (a coincidence, which uses one of the K - |c| allowed zero-length pieces, or
+// the right end L, where both must close their last fragment). A cut closes that enzyme's open
+// fragment, whose length y - start must be a length left in a (resp. b). Random fragment lengths
+// rarely fit, so most branches die at once; the fragment end is never guessed ahead of the
+// pieces. Method::fragments is the plain alternative: the enzyme whose placed fragments end
+// further left (A on ties) gets its next fragment, and the piece it completes must be left in c;
+// a fragment that overshoots the other enzyme's frontier is a guess the pieces check only later.
+// Improvements (each can be switched off for comparison):
 //  - branching over distinct remaining lengths, not fragment labels, so every map is reached by
 //    exactly one path (equal-length fragments are not permuted);
 //  - mirror symmetry: the last A fragment is reserved up front and the first A fragment may not
 //    be longer than it. A map with first < last stands for itself and its mirror image (which
 //    has first > last and is not searched); with first = last both orientations are searched.
-//    Halves the search. (Used when n_a >= 2.)
+//    Halves the solutions visited (the reservation itself can cost nodes on small instances).
+//    (Used when n_a >= 2.)
 //  - memoisation of subproblems: what remains to be placed depends only on the multisets of
 //    lengths left in a, b and c, the coincidences left and the reserved fragment (positions
 //    follow from the sums), so the number of completions of such a state is stored under a
