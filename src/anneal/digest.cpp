@@ -1,0 +1,297 @@
+#include "anneal/digest.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <span>
+#include <tuple>
+
+#include "core/error.hpp"
+
+namespace nnsim::anneal {
+
+namespace {
+
+/// One term of (4.15) with the padding convention of the header.
+double term(Length observed, Length model) {
+  if (observed == 0) return static_cast<double>(model);
+  const double difference = static_cast<double>(observed - model);
+  return difference * difference / static_cast<double>(observed);
+}
+
+/// Applies the move's permutation to one ordering.
+void permute(std::vector<int>& order, const DigestMove& move) {
+  const auto first = order.begin() + move.first;
+  const auto second = order.begin() + move.second;
+  switch (move.kind) {
+    case DigestMove::Kind::reverse: std::reverse(first, second + 1); break;
+    case DigestMove::Kind::swap: std::iter_swap(first, second); break;
+    case DigestMove::Kind::shift:
+      if (move.first < move.second) {
+        std::rotate(first, first + 1, second + 1);
+      } else if (move.second < move.first) {
+        std::rotate(second, first, first + 1);
+      }
+      break;
+  }
+}
+
+/// Positions 0, partial sums, L of the lengths in the given order.
+void fill_positions(const std::vector<Length>& lengths, const std::vector<int>& order, std::vector<Length>& positions) {
+  positions.resize(order.size() + 1);
+  positions[0] = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    positions[k + 1] = positions[k] + lengths[static_cast<std::size_t>(order[k])];
+  }
+}
+
+/// Pieces between left and right cut by the (ascending) interior cuts of both enzymes.
+void append_pieces(Length left, Length right, std::span<const Length> x_cuts, std::span<const Length> y_cuts,
+                   std::vector<Length>& out) {
+  Length previous = left;
+  std::size_t i = 0, j = 0;
+  while (i < x_cuts.size() || j < y_cuts.size()) {
+    Length next;
+    if (j == y_cuts.size() || (i < x_cuts.size() && x_cuts[i] <= y_cuts[j])) {
+      next = x_cuts[i++];
+    } else {
+      next = y_cuts[j++];
+    }
+    out.push_back(next - previous);
+    previous = next;
+  }
+  out.push_back(right - previous);
+}
+
+/// All K pieces of two position lists (each 0, ..., L), ascending.
+std::vector<Length> all_pieces(const std::vector<Length>& a_positions, const std::vector<Length>& b_positions) {
+  std::vector<Length> pieces;
+  pieces.reserve(a_positions.size() + b_positions.size() - 3);
+  const Length L = a_positions.back();
+  append_pieces(0, L, std::span(a_positions).subspan(1, a_positions.size() - 2),
+                std::span(b_positions).subspan(1, b_positions.size() - 2), pieces);
+  std::sort(pieces.begin(), pieces.end());
+  return pieces;
+}
+
+/// Removes from both ascending lists the values they share (as multisets).
+void cancel_common(std::vector<Length>& removed, std::vector<Length>& added) {
+  std::size_t i = 0, j = 0, keep_removed = 0, keep_added = 0;
+  while (i < removed.size() && j < added.size()) {
+    if (removed[i] == added[j]) {
+      ++i;
+      ++j;
+    } else if (removed[i] < added[j]) {
+      removed[keep_removed++] = removed[i++];
+    } else {
+      added[keep_added++] = added[j++];
+    }
+  }
+  while (i < removed.size()) removed[keep_removed++] = removed[i++];
+  while (j < added.size()) added[keep_added++] = added[j++];
+  removed.resize(keep_removed);
+  added.resize(keep_added);
+}
+
+struct Scratch {
+  std::vector<Length> removed, added, new_cuts, merged;
+  std::vector<int> segment;
+};
+Scratch& scratch() {
+  thread_local Scratch buffers;
+  return buffers;
+}
+
+}  // namespace
+
+DoubleDigest::DoubleDigest(Instance instance, DigestMoveMix mix) : instance_(std::move(instance)), mix_(mix) {
+  instance_.validate();
+  if (!(mix_.reverse >= 0 && mix_.swap >= 0 && mix_.shift >= 0) || mix_.reverse + mix_.swap + mix_.shift <= 0) {
+    throw UsageError("double-digest move mix: weights must be >= 0 and not all zero, got reverse " +
+                     std::to_string(mix_.reverse) + ", swap " + std::to_string(mix_.swap) + ", shift " +
+                     std::to_string(mix_.shift));
+  }
+  target_.assign(instance_.piece_count() - instance_.c.size(), 0);
+  target_.insert(target_.end(), instance_.c.begin(), instance_.c.end());
+  std::sort(target_.begin(), target_.end());
+}
+
+double DoubleDigest::energy(const State& state) const {
+  std::vector<Length> a_positions, b_positions;
+  fill_positions(instance_.a, state.sigma, a_positions);
+  fill_positions(instance_.b, state.mu, b_positions);
+  const std::vector<Length> pieces = all_pieces(a_positions, b_positions);
+  double total = 0;
+  for (std::size_t r = 0; r < pieces.size(); ++r) total += term(target_[r], pieces[r]);
+  return total;
+}
+
+DigestState DoubleDigest::make_state(std::vector<int> sigma, std::vector<int> mu) const {
+  for (const auto& [order, size, label] :
+       {std::tuple{&sigma, instance_.a.size(), "sigma"}, std::tuple{&mu, instance_.b.size(), "mu"}}) {
+    std::vector<int> sorted = *order;
+    std::sort(sorted.begin(), sorted.end());
+    bool permutation = sorted.size() == size;
+    for (std::size_t k = 0; permutation && k < size; ++k) permutation = sorted[k] == static_cast<int>(k);
+    if (!permutation) {
+      throw UsageError("instance '" + instance_.name + "': " + label + " is not a permutation of 0.." +
+                       std::to_string(size - 1));
+    }
+  }
+  State state;
+  state.sigma = std::move(sigma);
+  state.mu = std::move(mu);
+  fill_positions(instance_.a, state.sigma, state.a_positions);
+  fill_positions(instance_.b, state.mu, state.b_positions);
+  state.pieces = all_pieces(state.a_positions, state.b_positions);
+  return state;
+}
+
+DigestState DoubleDigest::random_state(RandomStream& rng) const {
+  auto shuffled = [&](std::size_t n) {
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    for (std::size_t k = n; k > 1; --k) std::swap(order[k - 1], order[rng.below(k)]);
+    return order;
+  };
+  std::vector<int> sigma = shuffled(instance_.a.size());
+  std::vector<int> mu = shuffled(instance_.b.size());
+  return make_state(std::move(sigma), std::move(mu));
+}
+
+DigestMove DoubleDigest::propose(const State& state, RandomStream& rng) const {
+  (void)state;  // the proposal distribution is the same for every state
+  Move move;
+  const bool a_movable = instance_.a.size() >= 2;
+  const bool b_movable = instance_.b.size() >= 2;
+  if (!a_movable && !b_movable) return move;  // reverse of order[0..0]: nothing changes
+  if (a_movable && b_movable) {
+    move.enzyme = static_cast<std::uint8_t>(rng.below(2));
+  } else {
+    move.enzyme = a_movable ? 0 : 1;
+  }
+  const std::uint64_t n = move.enzyme == 0 ? instance_.a.size() : instance_.b.size();
+  const double total = mix_.reverse + mix_.swap + mix_.shift;
+  const double u = rng.uniform() * total;
+  move.kind = u < mix_.reverse ? Move::Kind::reverse : u < mix_.reverse + mix_.swap ? Move::Kind::swap : Move::Kind::shift;
+  // An ordered pair of distinct positions, uniform.
+  auto i = rng.below(n);
+  auto j = rng.below(n - 1);
+  if (j >= i) ++j;
+  if (move.kind != Move::Kind::shift && j < i) std::swap(i, j);
+  move.first = static_cast<std::int32_t>(i);
+  move.second = static_cast<std::int32_t>(j);
+  return move;
+}
+
+void DoubleDigest::window_change(const State& state, const Move& move, std::vector<Length>& removed,
+                                 std::vector<Length>& added) const {
+  const bool on_a = move.enzyme == 0;
+  const std::vector<Length>& lengths = on_a ? instance_.a : instance_.b;
+  const std::vector<int>& order = on_a ? state.sigma : state.mu;
+  const std::vector<Length>& x_positions = on_a ? state.a_positions : state.b_positions;
+  const std::vector<Length>& y_positions = on_a ? state.b_positions : state.a_positions;
+  const auto lo = static_cast<std::size_t>(std::min(move.first, move.second));
+  const auto hi = static_cast<std::size_t>(std::max(move.first, move.second));
+  const Length left = x_positions[lo];
+  const Length right = x_positions[hi + 1];
+
+  // The other enzyme's cuts strictly inside the window stay where they are.
+  const auto y_begin = std::upper_bound(y_positions.begin(), y_positions.end(), left);
+  const auto y_end = std::lower_bound(y_begin, y_positions.end(), right);
+  const std::span<const Length> y_cuts(y_begin, y_end);
+
+  removed.clear();
+  append_pieces(left, right, std::span(x_positions).subspan(lo + 1, hi - lo), y_cuts, removed);
+
+  Scratch& buffers = scratch();
+  buffers.segment.assign(order.begin() + static_cast<std::ptrdiff_t>(lo), order.begin() + static_cast<std::ptrdiff_t>(hi) + 1);
+  Move local = move;
+  local.first -= static_cast<std::int32_t>(lo);
+  local.second -= static_cast<std::int32_t>(lo);
+  permute(buffers.segment, local);
+  buffers.new_cuts.clear();
+  Length position = left;
+  for (std::size_t k = 0; k + 1 < buffers.segment.size(); ++k) {
+    position += lengths[static_cast<std::size_t>(buffers.segment[k])];
+    buffers.new_cuts.push_back(position);
+  }
+  added.clear();
+  append_pieces(left, right, buffers.new_cuts, y_cuts, added);
+
+  std::sort(removed.begin(), removed.end());
+  std::sort(added.begin(), added.end());
+  cancel_common(removed, added);
+}
+
+double DoubleDigest::delta(const State& state, const Move& move) const {
+  Scratch& buffers = scratch();
+  std::vector<Length>& removed = buffers.removed;
+  std::vector<Length>& added = buffers.added;
+  window_change(state, move, removed, added);
+  if (removed.empty()) return 0.0;
+  // Ranks below the smallest and above the largest changed value keep their pieces, so only
+  // the ranks [lo, hi) of values within [smallest, largest] change.
+  const Length smallest = std::min(removed.front(), added.front());
+  const Length largest = std::max(removed.back(), added.back());
+  const auto& pieces = state.pieces;
+  const auto lo = static_cast<std::size_t>(std::lower_bound(pieces.begin(), pieces.end(), smallest) - pieces.begin());
+  const auto hi = static_cast<std::size_t>(std::upper_bound(pieces.begin(), pieces.end(), largest) - pieces.begin());
+  double change = 0;
+  std::size_t old_index = lo, removed_index = 0, added_index = 0;
+  for (std::size_t rank = lo; rank < hi; ++rank) {
+    // Next value of the new list: old pieces minus removed, merged with added.
+    while (old_index < hi && removed_index < removed.size() && pieces[old_index] == removed[removed_index]) {
+      ++old_index;
+      ++removed_index;
+    }
+    Length next;
+    if (added_index < added.size() && (old_index >= hi || added[added_index] <= pieces[old_index])) {
+      next = added[added_index++];
+    } else {
+      next = pieces[old_index++];
+    }
+    change += term(target_[rank], next) - term(target_[rank], pieces[rank]);
+  }
+  return change;
+}
+
+void DoubleDigest::apply(State& state, const Move& move) const {
+  Scratch& buffers = scratch();
+  window_change(state, move, buffers.removed, buffers.added);
+  const bool on_a = move.enzyme == 0;
+  std::vector<int>& order = on_a ? state.sigma : state.mu;
+  std::vector<Length>& positions = on_a ? state.a_positions : state.b_positions;
+  const std::vector<Length>& lengths = on_a ? instance_.a : instance_.b;
+  permute(order, move);
+  const auto lo = static_cast<std::size_t>(std::min(move.first, move.second));
+  const auto hi = static_cast<std::size_t>(std::max(move.first, move.second));
+  for (std::size_t k = lo; k < hi; ++k) positions[k + 1] = positions[k] + lengths[static_cast<std::size_t>(order[k])];
+
+  if (buffers.removed.empty()) return;
+  std::vector<Length>& merged = buffers.merged;
+  merged.clear();
+  std::size_t removed_index = 0;
+  std::size_t added_index = 0;
+  for (const Length piece : state.pieces) {
+    if (removed_index < buffers.removed.size() && piece == buffers.removed[removed_index]) {
+      ++removed_index;
+      continue;
+    }
+    while (added_index < buffers.added.size() && buffers.added[added_index] <= piece) {
+      merged.push_back(buffers.added[added_index++]);
+    }
+    merged.push_back(piece);
+  }
+  while (added_index < buffers.added.size()) merged.push_back(buffers.added[added_index++]);
+  state.pieces.swap(merged);
+}
+
+RestrictionMap DoubleDigest::map(const State& state) const {
+  RestrictionMap result;
+  result.a_cuts.assign(state.a_positions.begin() + 1, state.a_positions.end() - 1);
+  result.b_cuts.assign(state.b_positions.begin() + 1, state.b_positions.end() - 1);
+  return result;
+}
+
+}  // namespace nnsim::anneal

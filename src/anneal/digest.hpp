@@ -1,0 +1,109 @@
+#pragma once
+// The double-digest problem as an annealing energy (Section 4.3, eq. 4.15), satisfying the
+// problem concept of the annealing engine:
+//   typename P::State; typename P::Move;
+//   double energy(const State&) const;  State random_state(RandomStream&) const;
+//   Move propose(const State&, RandomStream&) const;   (a symmetric proposal)
+//   double delta(const State&, const Move&) const;     void apply(State&, const Move&) const;
+//
+// Energy (4.15): H(sigma, mu) = sum_j (c_j - c_hat_j)^2 / c_j over both lists sorted in
+// decreasing order, c_hat the double-digest pieces of the map that the orderings sigma (of the
+// A fragments) and mu (of the B fragments) imply. Convention for coincident cuts: a model map
+// always has K = n_a + n_b - 1 pieces, a coincident A/B cut giving a piece of length 0; the
+// observed list c (|c| <= K) is padded with zeros to K entries. A pair (c_j, c_hat_j) with
+// c_j > 0 contributes (c_j - c_hat_j)^2 / c_j as in the book; a padding entry c_j = 0
+// contributes c_hat_j (the length the model shows where the gel shows none). So H >= 0, and
+// H = 0 exactly when the positive pieces of the model equal c as a multiset, i.e. when the map
+// solves the instance (verify_map). For the Table 4.1 instances |c| = K and nothing is padded.
+//
+// Moves (all act on one enzyme's ordering, chosen with probability 1/2 among the enzymes with
+// at least two fragments; each is its own kind of involution-pair, see propose()):
+//  - reverse: invert the contiguous subsequence order[i..j] (the book's move). It mirrors the
+//    cuts inside the window [x_i, x_{j+1}] of that enzyme and leaves all others in place.
+//  - swap: exchange the fragments at positions i and j. Moves two fragments at once without
+//    reversing the ones between (a reversal needs two moves for that).
+//  - shift: take the fragment at position i out and reinsert it at position j (the others
+//    between slide by one place): relocates one fragment across a region whose internal order
+//    is already right, which neither a reversal nor a swap does in one step.
+// Each move changes only the double-digest pieces inside its window [x_lo, x_{hi+1}], whose end
+// cuts stay fixed; delta() therefore recomputes only those pieces and the part of the sorted
+// piece list whose ranks they touch (O(w log w + r) for w pieces in the window and r ranks
+// between the smallest and the largest changed piece), instead of O(K log K).
+
+#include <cstdint>
+#include <vector>
+
+#include "anneal/digest_instance.hpp"
+#include "core/rng.hpp"
+
+namespace nnsim::anneal {
+
+/// Relative frequencies of the move kinds (need not sum to 1; all >= 0, not all 0).
+struct DigestMoveMix {
+  double reverse = 0.5;
+  double swap = 0.25;
+  double shift = 0.25;
+  /// The book's proposal: inversions only.
+  static DigestMoveMix book() { return {1.0, 0.0, 0.0}; }
+};
+
+/// Configuration: the orderings plus caches derived from them (kept consistent by apply()).
+struct DigestState {
+  std::vector<int> sigma;            ///< sigma[k]: index into a of the k-th A fragment from x = 0
+  std::vector<int> mu;               ///< mu[k]: index into b of the k-th B fragment
+  std::vector<Length> a_positions;   ///< 0, partial sums of a in the order sigma, L (n_a + 1 entries)
+  std::vector<Length> b_positions;   ///< the same for b, mu
+  std::vector<Length> pieces;        ///< the K double-digest pieces (zeros for coincident cuts), ascending
+};
+
+struct DigestMove {
+  enum class Kind : std::uint8_t { reverse, swap, shift };
+  Kind kind = Kind::reverse;
+  std::uint8_t enzyme = 0;  ///< 0 = A (sigma), 1 = B (mu)
+  std::int32_t first = 0;   ///< reverse: order[first..second] inverted (first <= second); swap: positions;
+  std::int32_t second = 0;  ///< shift: the fragment at first moves to position second
+};
+
+class DoubleDigest {
+ public:
+  using State = DigestState;
+  using Move = DigestMove;
+
+  /// Validates the instance (UsageError) and the mix (UsageError for negative or all-zero weights).
+  explicit DoubleDigest(Instance instance, DigestMoveMix mix = {});
+
+  /// Full evaluation of (4.15) from sigma and mu alone (ignores the caches).
+  double energy(const State& state) const;
+  /// Independent uniformly random permutations sigma and mu (Fisher-Yates).
+  State random_state(RandomStream& rng) const;
+  /// The state of given orderings, caches filled. Throws UsageError unless permutations.
+  State make_state(std::vector<int> sigma, std::vector<int> mu) const;
+  /// A symmetric proposal: the enzyme (uniform among those with >= 2 fragments) and the kind
+  /// (by the mix) do not depend on the state; reverse and swap draw an unordered pair {i, j}
+  /// uniformly and are involutions; shift draws an ordered pair (i, j), i != j, uniformly and
+  /// its inverse is shift (j, i), drawn with the same probability. So q(s -> s') = q(s' -> s).
+  /// With no enzyme of >= 2 fragments it returns a null move (reverse of one fragment).
+  Move propose(const State& state, RandomStream& rng) const;
+  /// energy(after apply) - energy(state), from the pieces in the move's window only.
+  double delta(const State& state, const Move& move) const;
+  void apply(State& state, const Move& move) const;
+
+  const Instance& instance() const { return instance_; }
+  const DigestMoveMix& mix() const { return mix_; }
+  /// The map of a state (cut positions).
+  RestrictionMap map(const State& state) const;
+  /// The observed pieces, ascending, padded with leading zeros to K entries.
+  const std::vector<Length>& target_pieces() const { return target_; }
+
+ private:
+  /// Pieces inside the move's window before (removed) and after (added), ascending, common
+  /// values cancelled.
+  void window_change(const State& state, const Move& move, std::vector<Length>& removed,
+                     std::vector<Length>& added) const;
+
+  Instance instance_;
+  DigestMoveMix mix_;
+  std::vector<Length> target_;  // c ascending with K - |c| leading zeros
+};
+
+}  // namespace nnsim::anneal
