@@ -145,6 +145,8 @@ an::DigestMoveMix move_mix(const DigestOptions& o) {
 
 an::AnnealOptions anneal_options(const DigestOptions& o) {
   an::AnnealOptions a;
+  require(o.schedule == "geometric" || o.schedule == "linear" || o.schedule == "adaptive" || o.schedule == "constant",
+          "schedule", "one of geometric, linear, adaptive, constant", o.schedule);
   a.schedule = an::schedule_from_name(o.schedule);
   require(o.steps >= 1 && o.steps <= (std::uint64_t{1} << 50), "steps", "from 1 to 2^50", o.steps);
   require(o.steps_per_temperature >= 1 && o.steps_per_temperature <= o.steps, "steps-per-temperature",

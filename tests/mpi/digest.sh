@@ -62,7 +62,7 @@ same_datasets np1.h5 kill.h5
 
 note "the book's instances against the exact enumeration"
 DRV_TIMEOUT=300 drv exact.log 2 --instances "$TABLE" --instance L10000,L20000 --samples 40 --steps 400000 \
-  --seed 5 --exact --quiet -o exact.h5
+  --seed 5 --exact --continue-after-solution --quiet -o exact.h5
 expect_rc 0 exact.log "--exact"
 "$PY" - exact.h5 <<'PYEOF' || fail "exact comparison"
 import sys, h5py, numpy as np
@@ -101,12 +101,12 @@ OK=(--instances "$TABLE" --instance L10000 --samples 2 --steps 1000 --quiet)
 bad sum 2 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
 bad negative 2 "bad2.*list a" --instances bad.json --samples 2 -o out.h5
 bad empty 2 "bad3.*list a.*empty" --instances bad.json --samples 2 -o out.h5
-bad syntax 2 "bad\.json.*line 1" --instances bad.json --samples 2 -o out.h5
+bad syntax 2 "bad\.json:1:[0-9]+: expected" --instances bad.json --samples 2 -o out.h5
 bad missing_file 2 "nonexistent\.json" --instances nonexistent.json --samples 2 -o out.h5
 bad unknown_instance 2 "no instance 'L999'" --instances "$TABLE" --instance L999 --samples 2 -o out.h5
 bad no_instances 2 "no instances" --samples 2 -o out.h5
 bad planted 2 "--planted must be NA:NB:L" --planted 3:4 --samples 2 -o out.h5
-bad schedule 2 "schedule" "${OK[@]}" --schedule bogus -o out.h5
+bad schedule 2 "--schedule must be one of geometric" "${OK[@]}" --schedule bogus -o out.h5
 bad move_mix 2 "--move-mix" "${OK[@]}" --move-mix 1,-1,0 -o out.h5
 bad existing 2 "out\.h5.*exists.*--force" "${OK[@]}" -o out.h5
 bad sum 0 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
