@@ -89,35 +89,12 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   const std::string checkpoint_path = checkpoint_path_for(common.output);
   const std::string fingerprint = options_json(all, parsed.values, /*results_only=*/true);
 
-  // Pre-flight on rank 0: may we write the output, is there a checkpoint to resume?
-  std::unique_ptr<io::AtomicOutput> output;
-  bool already_complete = false;
-  check_on_root(comm, [&] {
-    namespace fs = std::filesystem;
-    const bool have_checkpoint = fs::exists(checkpoint_path);
-    if (common.resume) {
-      if (!have_checkpoint && fs::exists(common.output)) {
-        already_complete = output_is_complete_run(common.output, fingerprint);
-        return;
-      }
-      if (!have_checkpoint) throw UsageError("--resume: no checkpoint '" + checkpoint_path + "' to resume from");
-    } else if (have_checkpoint && !common.force) {
-      throw UsageError("a checkpoint of an interrupted run exists ('" + checkpoint_path +
-                       "'): pass --resume to continue it, or --force to start afresh");
-    }
-    try {
-      output = std::make_unique<io::AtomicOutput>(common.output, common.force);
-    } catch (const io::IoError& e) {
-      throw UsageError(std::string("--output: ") + e.what());
-    }
-    if (!common.resume) remove_checkpoints(checkpoint_path);  // --force: start afresh
-  });
-  int complete_flag = already_complete ? 1 : 0;
-  MPI_Bcast(&complete_flag, 1, MPI_INT, 0, comm);
-  if (complete_flag) {
-    log::info("--resume: '" + common.output + "' is already complete (no checkpoint left); nothing to do");
-    return kExitOk;
-  }
+  // Pre-flight on rank 0: may we write the output, is there a checkpoint to resume? (run_rounds
+  // checks the checkpoint itself.)
+  OutputPlan plan = prepare_output(common, checkpoint_path, fingerprint, mpi, {},
+                                   [&checkpoint_path] { remove_checkpoints(checkpoint_path); });
+  if (plan.already_complete) return kExitOk;
+  auto& output = plan.output;
   warn_if_threads_exceed_cpus(common, mpi);
   if (mpi.rank() == 0) {
     log::info(std::string(kProgram) + ": N = " + capacity.sizes + ", up to " + std::to_string(common.samples) +

@@ -115,6 +115,46 @@ bool output_is_complete_run(const std::string& path, const std::string& fingerpr
   return true;
 }
 
+OutputPlan prepare_output(const CommonOptions& common, const std::string& checkpoint_path,
+                          const std::string& fingerprint, const MpiEnvironment& mpi,
+                          const std::function<void()>& load_resume, const std::function<void()>& discard) {
+  OutputPlan plan;
+  check_on_root(mpi.comm(), [&] {
+    namespace fs = std::filesystem;
+    const bool have_checkpoint = fs::exists(checkpoint_path);
+    if (common.resume) {
+      if (!have_checkpoint && fs::exists(common.output)) {
+        plan.already_complete = output_is_complete_run(common.output, fingerprint);
+        return;
+      }
+      if (!have_checkpoint) throw UsageError("--resume: no checkpoint '" + checkpoint_path + "' to resume from");
+      if (load_resume) load_resume();
+    } else if (have_checkpoint && !common.force) {
+      throw UsageError("a checkpoint of an interrupted run exists ('" + checkpoint_path +
+                       "'): pass --resume to continue it, or --force to start afresh");
+    }
+    try {
+      plan.output = std::make_unique<io::AtomicOutput>(common.output, common.force);
+    } catch (const io::IoError& e) {
+      throw UsageError(std::string("--output: ") + e.what());
+    }
+    if (!common.resume) {  // --force (or nothing to discard): start afresh
+      if (discard) {
+        discard();
+      } else if (have_checkpoint) {
+        fs::remove(checkpoint_path);
+      }
+    }
+  });
+  int complete = plan.already_complete ? 1 : 0;
+  MPI_Bcast(&complete, 1, MPI_INT, 0, mpi.comm());
+  plan.already_complete = complete != 0;
+  if (plan.already_complete) {
+    log::info("--resume: '" + common.output + "' is already complete (no checkpoint left); nothing to do");
+  }
+  return plan;
+}
+
 void warn_if_threads_exceed_cpus(const CommonOptions& common, const MpiEnvironment& mpi) {
   // mpirun binds each rank to one core by default when ranks <= cores; threads then share it.
   cpu_set_t affinity;
@@ -147,43 +187,16 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
   spec.first_sample = common.first_sample;
 
   // Pre-flight on rank 0, before any work: may we write the output, is there a checkpoint?
-  std::unique_ptr<io::AtomicOutput> output;
   std::unique_ptr<Checkpoint> resume;
-  bool already_complete = false;
-  check_on_root(comm, [&] {
-    namespace fs = std::filesystem;
-    const bool have_checkpoint = fs::exists(checkpoint_path);
-    if (common.resume) {
-      if (!have_checkpoint && fs::exists(common.output)) {
-        already_complete = output_is_complete_run(common.output, fingerprint);
-        return;
-      }
-      if (!have_checkpoint) {
-        throw UsageError("--resume: no checkpoint '" + checkpoint_path + "' to resume from");
-      }
-      resume = std::make_unique<Checkpoint>(load_checkpoint(checkpoint_path));
-      std::vector<std::uint64_t> widths;
-      for (std::size_t k = 0; k < spec.observables.size(); ++k) widths.push_back(spec.width(k));
-      check_checkpoint_matches(*resume, checkpoint_path, fingerprint, spec.num_points, spec.samples_per_point,
-                               spec.observables, widths, kGitCommit, spec.records);
-    } else if (have_checkpoint && !common.force) {
-      throw UsageError("a checkpoint of an interrupted run exists ('" + checkpoint_path +
-                       "'): pass --resume to continue it, or --force to start afresh");
-    }
-    try {
-      output = std::make_unique<io::AtomicOutput>(common.output, common.force);
-    } catch (const io::IoError& e) {
-      throw UsageError(std::string("--output: ") + e.what());
-    }
-    if (have_checkpoint && !common.resume) fs::remove(checkpoint_path);  // --force: start afresh
+  OutputPlan plan = prepare_output(common, checkpoint_path, fingerprint, mpi, [&] {
+    resume = std::make_unique<Checkpoint>(load_checkpoint(checkpoint_path));
+    std::vector<std::uint64_t> widths;
+    for (std::size_t k = 0; k < spec.observables.size(); ++k) widths.push_back(spec.width(k));
+    check_checkpoint_matches(*resume, checkpoint_path, fingerprint, spec.num_points, spec.samples_per_point,
+                             spec.observables, widths, kGitCommit, spec.records);
   });
-
-  int complete_flag = already_complete ? 1 : 0;
-  MPI_Bcast(&complete_flag, 1, MPI_INT, 0, comm);
-  if (complete_flag) {
-    log::info("--resume: '" + common.output + "' is already complete (no checkpoint left); nothing to do");
-    return kExitOk;
-  }
+  if (plan.already_complete) return kExitOk;
+  auto& output = plan.output;
 
   warn_if_threads_exceed_cpus(common, mpi);
 

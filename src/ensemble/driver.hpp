@@ -4,6 +4,7 @@
 // ensemble, and writing the self-describing output file.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,20 @@ int publish(io::AtomicOutput& output, const std::string& final_name, const MpiEn
 /// fingerprint (root attribute fingerprint_json)? Throws UsageError when it is not readable or
 /// holds another run.
 bool output_is_complete_run(const std::string& path, const std::string& fingerprint);
+
+/// The pre-flight of a run, on rank 0 before any work; collective, throws UsageError on every
+/// rank alike. With --resume: no checkpoint but a finished output of this fingerprint means
+/// `already_complete` (logged); no checkpoint otherwise is an error; `load_resume` (rank 0, may
+/// be empty) loads and checks the checkpoint. Without --resume an existing checkpoint needs
+/// --force, which `discard` (rank 0; default: remove `checkpoint_path`) throws away. The output
+/// must be creatable (an existing one only with --force).
+struct OutputPlan {
+  std::unique_ptr<io::AtomicOutput> output;  ///< rank 0
+  bool already_complete = false;             ///< every rank
+};
+OutputPlan prepare_output(const CommonOptions& common, const std::string& checkpoint_path,
+                          const std::string& fingerprint, const MpiEnvironment& mpi,
+                          const std::function<void()>& load_resume = {}, const std::function<void()>& discard = {});
 
 /// Rank 0 warns when --threads exceeds the CPUs a rank may run on. Collective.
 void warn_if_threads_exceed_cpus(const CommonOptions& common, const MpiEnvironment& mpi);
