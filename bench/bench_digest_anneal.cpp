@@ -91,7 +91,13 @@ int main(int argc, char** argv) {
     for (const auto& [label, f] : {std::pair{"plain", plain}, std::pair{"suite", suite}}) {
       std::printf("%-8s %-6s %3d/%-3d %12.3f %10.2f %16.4f", name.c_str(), label, f.solved, runs,
                   1e6 * f.seconds / f.steps, f.seconds, per_solution(f));
-      if (std::string(label) == "suite") std::printf(" %16.2f", per_solution(plain) / per_solution(suite));
+      if (std::string(label) == "suite") {
+        if (plain.solved > 0 && suite.solved > 0) {
+          std::printf(" %16.2f", per_solution(plain) / per_solution(suite));
+        } else {
+          std::printf(" %16s", "n/a (unsolved)");
+        }
+      }
       std::printf("\n");
       std::fflush(stdout);
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -202,6 +203,28 @@ class Search {
 
   /// Branching on pieces (header): fa_ and fb_ are the starts of the open fragments, x the last
   /// double-digest cut; the next piece p ends at y = x + p, where A, B or both must cut.
+  /// Shared by both searches: a subproblem answered by the memo (or cut by the node limit)
+  /// returns its count; otherwise the node is counted and nothing is returned. Fills `key`
+  /// when the memo is on.
+  std::optional<std::uint64_t> enter(Hash128& key) {
+    if (options_.use_memo) {
+      key = state_key();
+      const auto found = memo_.find(key);
+      if (found != memo_.end() && (found->second == 0 || !listing())) {
+        ++result_.memo_hits;
+        // Solutions below a counted state are not listed again.
+        if (found->second > 0) result_.listing_complete = false;
+        return found->second;
+      }
+    }
+    if (options_.node_limit && result_.nodes >= options_.node_limit) {
+      aborted_ = true;
+      return std::uint64_t{0};
+    }
+    ++result_.nodes;
+    return std::nullopt;
+  }
+
   std::uint64_t search_pieces() {
     const Length L = instance_.L;
     const Length x = std::max(fa_, fb_);
@@ -210,20 +233,7 @@ class Search {
       return 1;
     }
     Hash128 key{};
-    if (options_.use_memo) {
-      key = state_key();
-      const auto found = memo_.find(key);
-      if (found != memo_.end() && (found->second == 0 || !listing())) {
-        ++result_.memo_hits;
-        if (found->second > 0) result_.listing_complete = false;
-        return found->second;
-      }
-    }
-    if (options_.node_limit && result_.nodes >= options_.node_limit) {
-      aborted_ = true;
-      return 0;
-    }
-    ++result_.nodes;
+    if (const auto answered = enter(key)) return *answered;
     // Both open fragments must still be closable by some fragment longer than their part so far.
     bool alive = longest_a() > x - fa_ && longest_b() > x - fb_;
     if (alive && options_.use_bounds) alive = room_for_pieces();
@@ -280,21 +290,7 @@ class Search {
       return 1;
     }
     Hash128 key{};
-    if (options_.use_memo) {
-      key = state_key();
-      const auto found = memo_.find(key);
-      if (found != memo_.end() && (found->second == 0 || !listing())) {
-        ++result_.memo_hits;
-        // Solutions below a counted state are not listed again.
-        if (found->second > 0) result_.listing_complete = false;
-        return found->second;
-      }
-    }
-    if (options_.node_limit && result_.nodes >= options_.node_limit) {
-      aborted_ = true;
-      return 0;
-    }
-    ++result_.nodes;
+    if (const auto answered = enter(key)) return *answered;
     if (options_.use_bounds && !room_for_pieces()) {
       if (options_.use_memo && memo_.size() < options_.memo_capacity) memo_.emplace(key, 0);
       return 0;

@@ -19,31 +19,6 @@ require_tools mpirun timeout md5sum
 setup_workdir capacity
 PY=/usr/bin/python3
 
-# same_datasets A B: every dataset of A and B is identical (NaN equal to NaN), the same set of
-# datasets in both.
-same_datasets() {
-  "$PY" - "$1" "$2" <<'EOF' || fail "$1 and $2 differ"
-import sys, h5py, numpy as np
-def walk(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
-a, b = walk(sys.argv[1]), walk(sys.argv[2])
-if sorted(a) != sorted(b):
-    sys.exit("dataset lists differ: %s" % sorted(set(a) ^ set(b)))
-bad = []
-for k in a:
-    x, y = np.asarray(a[k]), np.asarray(b[k])
-    same = np.array_equal(x, y, equal_nan=True) if x.dtype.kind == "f" else np.array_equal(x, y)
-    if not same:
-        bad.append(k)
-if bad:
-    sys.exit("datasets differ: %s" % bad)
-print("-- identical: %d datasets" % len(a))
-EOF
-}
-
 ARGS=(--N 512,1024 --samples 400 --seed 7 --quiet)  # the acceptance command of issue 7
 
 note "rank invariance"

@@ -18,28 +18,6 @@ PY=/usr/bin/python3
 TABLE="$SRC/data/double-digest-table-4.1.json"   # the book's Table 4.1
 [[ -f $TABLE ]] || fail "no Table 4.1 instance file $TABLE"
 
-# same_datasets A B: identical datasets apart from measured wall times (units "s").
-same_datasets() {
-  "$PY" - "$1" "$2" <<'PYEOF' || fail "$1 and $2 differ"
-import sys, h5py, numpy as np
-def walk(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(n, o):
-            if isinstance(o, h5py.Dataset) and o.attrs.get("units", "") != "s":
-                out[n] = o[()]
-        f.visititems(visit)
-    return out
-a, b = walk(sys.argv[1]), walk(sys.argv[2])
-if sorted(a) != sorted(b):
-    sys.exit("dataset lists differ: %s" % sorted(set(a) ^ set(b)))
-bad = [k for k in a if not (np.array_equal(a[k], b[k], equal_nan=True) if np.asarray(a[k]).dtype.kind == "f"
-                            else np.array_equal(a[k], b[k]))]
-if bad:
-    sys.exit("datasets differ: %s" % bad)
-print("-- identical: %d datasets (wall times excluded)" % len(a))
-PYEOF
-}
 
 ARGS=(--instances "$TABLE" --instance L10000,L20000 --samples 24 --steps 200000 --seed 3 --quiet)
 

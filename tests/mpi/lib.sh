@@ -150,3 +150,28 @@ bad() {
     printf -- '-- %-16s np%s exit 2 in %5ss: %s\n' "$name" "$ranks" "$SECONDS_TAKEN" "$(grep -m1 error "$log" || true)"
   )
 }
+
+# same_datasets A B: every dataset of the HDF5 files A and B is identical (NaN equal to NaN), with
+# the same set of datasets, except measured wall times (attribute units = "s"), which differ
+# between runs by nature.
+same_datasets() {
+  /usr/bin/python3 - "$1" "$2" <<'PYEOF' || fail "$1 and $2 differ"
+import sys, h5py, numpy as np
+def walk(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(n, o):
+            if isinstance(o, h5py.Dataset) and o.attrs.get("units", "") != "s":
+                out[n] = o[()]
+        f.visititems(visit)
+    return out
+a, b = walk(sys.argv[1]), walk(sys.argv[2])
+if sorted(a) != sorted(b):
+    sys.exit("dataset lists differ: %s" % sorted(set(a) ^ set(b)))
+bad = [k for k in a if not (np.array_equal(a[k], b[k], equal_nan=True) if np.asarray(a[k]).dtype.kind == "f"
+                            else np.array_equal(a[k], b[k]))]
+if bad:
+    sys.exit("datasets differ: %s" % bad)
+print("-- identical: %d datasets (wall times excluded)" % len(a))
+PYEOF
+}
