@@ -74,10 +74,12 @@ void write_instances(io::File& file, const std::vector<an::Instance>& instances,
     g.set_attribute("c", instance.c);
     const std::size_t ca = instance.a.size() - 1, cb = instance.b.size() - 1;
 
-    // Every solution row of every run of this instance.
+    // Every solution row of every run of this instance, runs in sample order.
     std::map<an::RestrictionMap, std::int64_t> runs_meeting;
     std::uint64_t solved = 0;
     double seconds = 0, steps_to_solution = 0;
+    std::uint64_t runs_to_all = 0;  // runs (in sample order) until the last new map was met
+    double seconds_to_all = 0;
     for (std::uint64_t s = 0; s < samples; ++s) {
       const std::uint64_t t = i * samples + s;
       const double* v = result.values.data() + t * stride;
@@ -92,7 +94,10 @@ void write_instances(io::File& file, const std::vector<an::Instance>& instances,
         an::RestrictionMap map;
         for (std::size_t k = 0; k < ca; ++k) map.a_cuts.push_back(static_cast<an::Length>(rows[r + k]));
         for (std::size_t k = 0; k < cb; ++k) map.b_cuts.push_back(static_cast<an::Length>(rows[r + ca + k]));
-        ++runs_meeting[map];
+        if (++runs_meeting[map] == 1) {
+          runs_to_all = s + 1;
+          seconds_to_all = seconds;
+        }
       }
     }
     std::vector<an::RestrictionMap> maps;
@@ -130,6 +135,12 @@ void write_instances(io::File& file, const std::vector<an::Instance>& instances,
            "expected wall time per solution found: the total wall time of all runs / solved runs (measured: not "
            "reproducible)",
            "s");
+
+    scalar(g, "runs_to_all_maps", static_cast<std::int64_t>(runs_to_all),
+           "runs, in sample order, until every map of distinct_maps had been met (one realisation of the "
+           "time to find all known solutions)");
+    scalar(g, "seconds_to_all_maps", seconds_to_all,
+           "total wall time of those runs on one core (measured: not reproducible)", "s");
 
     if (!exact.empty()) {
       const auto& x = exact.at(i);
