@@ -21,6 +21,7 @@ struct DigestOptions {
   std::string instance_names;   ///< comma-separated subset, in this order; empty = all
   std::string instance_text;    ///< one instance on the command line (parse_instance_text)
   std::string planted;          ///< "NA:NB:L[,NA:NB:L...]": planted random instances
+  std::string energy = "unmatched";
   std::string schedule = "geometric";
   std::string move_mix = "0.5,0.25,0.25";
   std::uint64_t steps = 2'000'000;

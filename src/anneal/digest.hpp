@@ -16,6 +16,24 @@
 // H = 0 exactly when the positive pieces of the model equal c as a multiset, i.e. when the map
 // solves the instance (verify_map). For the Table 4.1 instances |c| = K and nothing is padded.
 //
+// Energy forms (DigestEnergy). Besides the book's (4.15) the problem offers a second energy with
+// exactly the same zeros, which the driver uses by default because annealing finds solutions
+// with it one to three orders of magnitude faster (docs/performance.md, nnsim-digest):
+//  - book: H = sum_j (c_j - c_hat_j)^2 / c_j (4.15), with the padding convention above.
+//  - unmatched: H = K - |c ∩ c_hat|, the number of observed pieces (padding zeros included) that
+//    the model does not reproduce exactly, the intersection taken as multisets. H = 0 exactly
+//    when the multisets are equal, i.e. for the same solutions as (4.15).
+//    Why it helps: under (4.15) a wrong map whose pieces are all within a few tens of base pairs
+//    of c costs almost nothing (a misfit of 30 on a piece of 5000 adds 0.18; worse, one wrong
+//    piece shifts the rank of every piece between its value and the right one, and all of
+//    those pay), so the landscape is full of near-degenerate wrong maps and the solution is a
+//    needle among them. The unmatched count charges exactly 1 for every piece that is not
+//    exactly right, however close, and nothing for a shifted rank: a map with k right pieces
+//    sits k steps down a staircase towards the solution, which is what partial progress in
+//    restriction mapping looks like. Values are integers, so summed changes are exact.
+//    Its energy change needs only the counts of the changed values (binary searches in the
+//    sorted lists), not the walk over ranks that (4.15) needs.
+//
 // Moves (all act on one enzyme's ordering, chosen with probability 1/2 among the enzymes with
 // at least two fragments; each is its own kind of involution-pair, see propose()):
 //  - reverse: invert the contiguous subsequence order[i..j] (the book's move). It mirrors the
@@ -31,12 +49,23 @@
 // between the smallest and the largest changed piece), instead of O(K log K).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "anneal/digest_instance.hpp"
 #include "core/rng.hpp"
 
 namespace nnsim::anneal {
+
+/// The energy form (file comment); both vanish exactly at the solutions.
+enum class DigestEnergy : std::uint8_t {
+  book,      ///< (4.15): sum_j (c_j - c_hat_j)^2 / c_j
+  unmatched,  ///< K - |c ∩ c_hat| (multisets): observed pieces the model does not reproduce
+};
+/// "book" or "unmatched".
+std::string to_string(DigestEnergy energy);
+/// Inverse of to_string; throws UsageError naming the allowed values.
+DigestEnergy digest_energy_from_name(const std::string& name);
 
 /// Relative frequencies of the move kinds (need not sum to 1; all >= 0, not all 0).
 struct DigestMoveMix {
@@ -70,9 +99,9 @@ class DoubleDigest {
   using Move = DigestMove;
 
   /// Validates the instance (UsageError) and the mix (UsageError for negative or all-zero weights).
-  explicit DoubleDigest(Instance instance, DigestMoveMix mix = {});
+  explicit DoubleDigest(Instance instance, DigestMoveMix mix = {}, DigestEnergy energy = DigestEnergy::book);
 
-  /// Full evaluation of (4.15) from sigma and mu alone (ignores the caches).
+  /// Full evaluation of the energy (4.15, or the chosen form) from sigma and mu alone (ignores the caches).
   double energy(const State& state) const;
   /// Independent uniformly random permutations sigma and mu (Fisher-Yates).
   State random_state(RandomStream& rng) const;
@@ -90,6 +119,7 @@ class DoubleDigest {
 
   const Instance& instance() const { return instance_; }
   const DigestMoveMix& mix() const { return mix_; }
+  DigestEnergy energy_form() const { return energy_; }
   /// The map of a state (cut positions).
   RestrictionMap map(const State& state) const;
   /// The observed pieces, ascending, padded with leading zeros to K entries.
@@ -101,9 +131,20 @@ class DoubleDigest {
   void window_change(const State& state, const Move& move, std::vector<Length>& removed,
                      std::vector<Length>& added) const;
 
+  /// The term of (4.15) at rank r (ascending) for a model piece, with the padding convention of
+  /// the file comment. Multiplies by a stored 1 / c_r: a division costs as much as the rest.
+  double term(std::size_t r, Length model) const {
+    const Length observed = target_[r];
+    if (observed == 0) return static_cast<double>(model);
+    const double difference = static_cast<double>(observed - model);
+    return difference * difference * inverse_target_[r];
+  }
+
   Instance instance_;
   DigestMoveMix mix_;
+  DigestEnergy energy_;
   std::vector<Length> target_;  // c ascending with K - |c| leading zeros
+  std::vector<double> inverse_target_;  // 1 / target_ (0 for the padding zeros)
 };
 
 }  // namespace nnsim::anneal

@@ -45,10 +45,13 @@ std::vector<Instance> test_instances() {
   return instances;
 }
 
+constexpr DigestEnergy kForms[] = {DigestEnergy::book, DigestEnergy::unmatched};
+
 TEST(DigestEnergy, SolutionsHaveZeroEnergyAndOthersPositive) {
+  for (const DigestEnergy form : kForms)
   for (const Instance& instance : test_instances()) {
-    SCOPED_TRACE(instance.name);
-    const DoubleDigest problem(instance);
+    SCOPED_TRACE(instance.name + " " + to_string(form));
+    const DoubleDigest problem(instance, {}, form);
     // The enumerator is fast below ~15 fragments per enzyme; the large planted instance is
     // checked through its planted map (delta test below).
     if (instance.a.size() > 15) continue;
@@ -89,10 +92,33 @@ TEST(DigestEnergy, BookFormulaByHand) {
   EXPECT_NEAR(problem.energy(state), expected, 1e-9 * expected);
 }
 
+TEST(DigestEnergy, UnmatchedCountByHand) {
+  // The state of BookFormulaByHand: model pieces 4513 1463 1360 1319 565 555 183 42 against c =
+  // 4513 1543 1319 1120 607 514 342 42: 4513, 1319 and 42 are reproduced, five pieces are not.
+  const Instance instance = testing::book_instances()[0];
+  const DoubleDigest problem(instance, {}, DigestEnergy::unmatched);
+  EXPECT_EQ(problem.energy(problem.make_state({0, 1, 2, 3, 4}, {0, 1, 2, 3})), 5.0);
+  // Repeated values count as multisets; c = {3, 3, 2, 2, 1, 1} is padded with one zero (K = 7).
+  // A cuts 3 6 9 (sigma = identity). mu = identity: B cuts 2 6 8, pieces 2 1 3 0 2 1 3 (the zero
+  // at the coincident cut 6): all reproduced.
+  const Instance repeats{"repeats", 12, {3, 3, 3, 3}, {2, 4, 2, 4}, {3, 3, 2, 2, 1, 1}};
+  const DoubleDigest small(repeats, {}, DigestEnergy::unmatched);
+  EXPECT_EQ(small.energy(small.make_state({0, 1, 2, 3}, {0, 1, 2, 3})), 0.0);
+  // mu = 1 0 2 3: B cuts 4 6 8, pieces 3 1 2 0 2 1 3: all reproduced.
+  EXPECT_EQ(small.energy(small.make_state({0, 1, 2, 3}, {1, 0, 2, 3})), 0.0);
+  // mu = 0 2 1 3: B cuts 2 4 8, pieces 2 1 1 2 2 1 3 = {1, 1, 1, 2, 2, 2, 3}: the zero and one 3
+  // of c are not reproduced.
+  EXPECT_EQ(small.energy(small.make_state({0, 1, 2, 3}, {0, 2, 1, 3})), 2.0);
+  EXPECT_EQ(to_string(DigestEnergy::unmatched), "unmatched");
+  EXPECT_EQ(digest_energy_from_name("book"), DigestEnergy::book);
+  EXPECT_THROW(digest_energy_from_name("Book"), UsageError);
+}
+
 TEST(DigestEnergy, DeltaMatchesFullRecomputation) {
+  for (const DigestEnergy form : kForms)
   for (const Instance& instance : test_instances()) {
-    SCOPED_TRACE(instance.name);
-    const DoubleDigest problem(instance, {1, 1, 1});
+    SCOPED_TRACE(instance.name + " " + to_string(form));
+    const DoubleDigest problem(instance, {1, 1, 1}, form);
     RandomStream rng(11, 8, 2, 0);
     auto state = problem.random_state(rng);
     double energy = problem.energy(state);
