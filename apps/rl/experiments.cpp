@@ -2,6 +2,7 @@
 // its random numbers come from the stream (seed, point key, sample number, 0), so its values do
 // not depend on the rank or thread that runs it.
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -89,7 +90,7 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
   const auto rates = learning_rates(o.learning_rate);
   schedule_option(o.epsilon_schedule, 1.0);
   const auto rec = recording(o, true);
-  const double q0 = real_in(o.initial_q, "initial-q", -1e6, 1e6, "a number in [-1e6, 1e6]");
+  const std::array<double, 4> q0 = initial_q_table(o.initial_q);
   const Grid2 g = grid2(eps, rates);
   const std::size_t np = g.a.size();
 
@@ -123,7 +124,8 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
     const rl::EpsilonGreedy policy(rl::parse_epsilon_schedule(schedule_text, g.a[t.point]));
     const double alpha = g.b[t.point];
     RandomStream rng(seed, keys[t.point], t.sample, 0);
-    rl::QTable q(2, 2, q0);
+    rl::QTable q(2, 2);
+    for (std::size_t k = 0; k < 4; ++k) q(k / 2, k % 2) = q0[k];
     std::vector<double> out;
     out.reserve(rec.rows * 4 + 5);
     out.insert(out.end(), q.values().begin(), q.values().end());
@@ -162,7 +164,7 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
         book[p * 4 + k] = b[k];
         for (std::uint64_t row = 0; row < rec.rows; ++row) {
           mean[(p * rec.rows + row) * 4 + k] =
-              rl::expected_q(task, g.b[p], g.a[p], q0, k, static_cast<double>(row * rec.every));
+              rl::expected_q(task, g.b[p], g.a[p], q0[k], k, static_cast<double>(row * rec.every));
         }
       }
     }

@@ -31,7 +31,9 @@ po::options_description rl_options(RlOptions& o) {
      "a row of the learning curve every R episodes; must divide --episodes (10, 50, 100, 1)")
     ("reward-table", po::value(&o.reward_table)->value_name("P1,P2,P3,P4"),
      "p_reward for (x1, y=-1), (x1, y=+1), (x2, y=-1), (x2, y=+1) (default the book's 0.6,0.8,0.3,0.1)")
-    ("initial-q", po::value(&o.initial_q)->value_name("Q0"), "initial Q entries (associative-q 1, tictactoe 0)")
+    ("initial-q", po::value(&o.initial_q)->value_name("Q0"),
+     "initial Q entries (associative-q 1, tictactoe 0); associative-q also takes four values Q1,Q2,Q3,Q4 in the "
+     "order of the reward table")
     ("delta", po::value(&o.delta)->value_name("GRID"),
      "reward-penalty: weight delta in (0, 1] of penalties in (11.10), a grid (default 0.05,0.2,1)")
     ("window", po::value(&o.window)->value_name("W"), "tictactoe: running window of the learning curve (30)")
@@ -162,6 +164,23 @@ std::array<double, 4> reward_table(const std::string& text) {
   require(p.size() == 4 && (text.empty() || text.back() != ','), "reward-table", allowed, text);
   for (const double x : p) require(x >= 0 && x <= 1, "reward-table", allowed, text);
   return {p[0], p[1], p[2], p[3]};
+}
+
+std::array<double, 4> initial_q_table(const std::string& text) {
+  const std::string allowed = "one number, or four Q1,Q2,Q3,Q4 in the order of the reward table, each in [-1e6, 1e6]";
+  std::vector<double> q;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    double value = 0;
+    const auto* end = item.data() + item.size();
+    const auto r = std::from_chars(item.data(), end, value);
+    require(r.ec == std::errc() && r.ptr == end && std::abs(value) <= 1e6, "initial-q", allowed, text);
+    q.push_back(value);
+  }
+  require((q.size() == 1 || q.size() == 4) && !text.empty() && text.back() != ',', "initial-q", allowed, text);
+  if (q.size() == 1) return {q[0], q[0], q[0], q[0]};
+  return {q[0], q[1], q[2], q[3]};
 }
 
 }  // namespace nnsim::rl_app

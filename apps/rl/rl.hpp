@@ -62,5 +62,7 @@ std::vector<double> learning_rates(const std::string& text);
 std::uint64_t positive_count(const std::string& text, const std::string& option, std::uint64_t max);
 double real_in(const std::string& text, const std::string& option, double lo, double hi, const std::string& allowed);
 std::array<double, 4> reward_table(const std::string& text);
+/// --initial-q of associative-q: one value for every entry, or four in the order of the reward table.
+std::array<double, 4> initial_q_table(const std::string& text);
 
 }  // namespace nnsim::rl_app
