@@ -71,7 +71,11 @@ TicTacToe::TicTacToe() : position_of_code_(kCodes, kUnreachable) {
   legal_.assign(n, 0);
   child_.assign(n * kCells, 0);
   status_.assign(n, 0);
+  mover_.assign(n, 0);
   for (std::size_t p = 0; p < n; ++p) {
+    int marks = 0;
+    for (const int c : cells_of(code_[p])) marks += c != 0;
+    mover_[p] = marks % 2 == 0 ? 1 : 2;
     const auto status = board_status(code_[p]);
     status_[p] = status;
     if (status != kOngoing) continue;
@@ -88,12 +92,6 @@ TicTacToe::TicTacToe() : position_of_code_(kCodes, kUnreachable) {
 std::size_t TicTacToe::position_of_code(std::uint32_t code) const {
   if (code >= kCodes || position_of_code_[code] == kUnreachable) return kNoPosition;
   return position_of_code_[code];
-}
-
-int TicTacToe::to_move(std::size_t position) const {
-  int marks = 0;
-  for (const int c : cells_of(code_[position])) marks += c != 0;
-  return marks % 2 == 0 ? 1 : 2;
 }
 
 std::string TicTacToe::board_text(std::size_t position) const {
@@ -209,13 +207,13 @@ MoveChooser random_chooser(const TicTacToe& game) {
 }
 
 ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o) {
-  // Memoised over positions: the choice sets depend on the position alone.
+  // The choice sets depend on the position alone, so the outcome of every position follows from
+  // its children's. Children are numbered after their parents (breadth-first), so one backward
+  // sweep over all positions sees every child first: no recursion, each position once.
   const std::size_t n = game.num_positions();
-  std::vector<ExactOutcome> memo(n);
-  std::vector<std::uint8_t> known(n, 0);
-  std::function<const ExactOutcome&(std::size_t)> solve = [&](std::size_t p) -> const ExactOutcome& {
-    if (known[p]) return memo[p];
-    ExactOutcome r;
+  std::vector<ExactOutcome> outcome(n);
+  for (std::size_t p = n; p-- > 0;) {
+    ExactOutcome& r = outcome[p];
     switch (game.status(p)) {
       case TicTacToe::kDrawn: r = {1, 0, 0, 1, 1, 0, 0}; break;
       case TicTacToe::kXWon: r = {0, 1, 0, 1, 0, 1, 0}; break;
@@ -226,7 +224,7 @@ ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const Mo
         if (choices == 0) throw std::logic_error("exact_outcome: a player chose no legal move");
         const double weight = 1.0 / static_cast<double>(std::popcount(choices));
         for (ActionMask m = choices; m != 0; m &= m - 1) {
-          const ExactOutcome& c = solve(game.play(p, static_cast<std::size_t>(std::countr_zero(m))));
+          const ExactOutcome& c = outcome[game.play(p, static_cast<std::size_t>(std::countr_zero(m)))];
           r.draw += weight * c.draw;
           r.x_wins += weight * c.x_wins;
           r.o_wins += weight * c.o_wins;
@@ -238,11 +236,8 @@ ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const Mo
         break;
       }
     }
-    memo[p] = r;
-    known[p] = 1;
-    return memo[p];
-  };
-  return solve(TicTacToe::empty_board());
+  }
+  return outcome[TicTacToe::empty_board()];
 }
 
 }  // namespace nnsim::rl

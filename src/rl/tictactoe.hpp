@@ -47,7 +47,7 @@ class TicTacToe {
   Status status(std::size_t position) const { return static_cast<Status>(status_[position]); }
   bool finished(std::size_t position) const { return status_[position] != kOngoing; }
   /// 1 when x is to move, 2 when o is.
-  int to_move(std::size_t position) const;
+  int to_move(std::size_t position) const { return mover_[position]; }
   /// Three lines of "x", "o" and "." (for logs and tests).
   std::string board_text(std::size_t position) const;
 
@@ -58,6 +58,7 @@ class TicTacToe {
   std::vector<std::uint16_t> legal_;
   std::vector<std::uint16_t> child_;             ///< [position * 9 + cell]
   std::vector<std::uint8_t> status_;
+  std::vector<std::uint8_t> mover_;              ///< 1 = x, 2 = o to move
 };
 
 /// Status of a board code by its lines alone (x won, o won, drawn when full, else ongoing).
