@@ -139,14 +139,16 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
     out.push_back(reward / static_cast<double>(rec.episodes));
     return out;
   };
-  e.attributes = {{"task", "two stimuli x1 = [1, 0], x2 = [1, 1] with equal probability, output y = -1 or +1, "
-                           "reward +1 with probability p_reward(x, y) (--reward-table), else -1 (Fig. 11.2)"},
+  e.attributes = {{"task",
+                   "two stimuli x1 = [1, 0], x2 = [1, 1] with equal probability, output y = -1 or +1, "
+                   "reward +1 with probability p_reward(x, y) (--reward-table), else -1 (Fig. 11.2)"},
                   {"algorithm", "Q-learning (11.24) with one-step episodes (11.26), epsilon-greedy, ties at random"}};
   e.merge_axes = {"epsilon", "learning-rate"};
   e.write_extra = [task, g, rec, q0](io::File& file, const EnsembleResult&) {
     auto group = file.root().require_group("results/q_table");
-    group.set_attribute("layout", "episode-major: mean[p, 4 r + k] is entry k of recorded episode r; "
-                                  "numpy: mean.reshape(points, episodes, 4)");
+    group.set_attribute("layout",
+                        "episode-major: mean[p, 4 r + k] is entry k of recorded episode r; "
+                        "numpy: mean.reshape(points, episodes, 4)");
     write_axis(group, "episode", axis(rec.rows, rec.every, true), "episode after which each row was recorded", "1");
     std::vector<double> limit(4);
     for (std::size_t k = 0; k < 4; ++k) limit[k] = task.expected_reward(k / 2, k % 2);
@@ -174,8 +176,9 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
              "updated: (1 - epsilon/2)/2 for the greedy entry (larger Q*) of a stimulus, epsilon/4 for the other",
              "1/episode", "(11.27)-(11.29)");
     auto d_book = group.write("theory_rate_book", book, {points, 4});
-    describe(d_book, "the book's rates: alpha/4 for every entry at epsilon = 1; alpha/2 (greedy) and epsilon alpha/4 "
-                     "(other) for small epsilon",
+    describe(d_book,
+             "the book's rates: alpha/4 for every entry at epsilon = 1; alpha/2 (greedy) and epsilon alpha/4 "
+             "(other) for small epsilon",
              "1/episode", "(11.28)-(11.29)");
     auto d_mean = group.write("theory_mean", mean, {points, rec.rows * 4});
     describe(d_mean,
@@ -254,11 +257,13 @@ GriddedExperiment reward_penalty_experiment(const RlOptions& o, const CommonOpti
                                       "the stimuli",
                                       "(11.4)", "1"}};
   };
-  e.attributes = {{"task", "two stimuli x1 = [1, 0], x2 = [1, 1] with equal probability; reward +1 with probability "
-                           "p_reward(x, y) (--reward-table), else -1 (Fig. 11.2)"},
-                  {"algorithm", "binary stochastic neuron (11.2) P(y = +1) = 1 / (1 + exp(-2 w . x)) with the "
-                                "associative reward-penalty rule (11.10): r = +1: dw = alpha (y - <y>) x; "
-                                "r = -1: dw = alpha delta (-y - <y>) x; <y> = tanh(w . x); w starts at 0"}};
+  e.attributes = {{"task",
+                   "two stimuli x1 = [1, 0], x2 = [1, 1] with equal probability; reward +1 with probability "
+                   "p_reward(x, y) (--reward-table), else -1 (Fig. 11.2)"},
+                  {"algorithm",
+                   "binary stochastic neuron (11.2) P(y = +1) = 1 / (1 + exp(-2 w . x)) with the "
+                   "associative reward-penalty rule (11.10): r = +1: dw = alpha (y - <y>) x; "
+                   "r = -1: dw = alpha delta (-y - <y>) x; <y> = tanh(w . x); w starts at 0"}};
   e.merge_axes = {"delta", "learning-rate"};
   e.write_extra = [rec](io::File& file, const EnsembleResult&) {
     for (const char* name : {"results/reward", "results/expected_reward"}) {
@@ -272,14 +277,14 @@ GriddedExperiment reward_penalty_experiment(const RlOptions& o, const CommonOpti
 // ---------------------------------------------------------------------------------------------
 namespace {
 enum TicTacToeValue : std::size_t {
-  kSelfPlay = 0,      // 3: draw, x wins, o wins (greedy vs greedy)
-  kXVsMinimax = 3,    // 3: win, draw, loss
-  kOVsMinimax = 6,    // 3
-  kXVsRandom = 9,     // 3
-  kOVsRandom = 12,    // 3
-  kLostLines = 15,    // 2: lines lost to minimax as x, as o
-  kNeverLoses = 17,   // 1
-  kTotals = 18,       // 3: draws, x wins, o wins over all rounds (fractions)
+  kSelfPlay = 0,     // 3: draw, x wins, o wins (greedy vs greedy)
+  kXVsMinimax = 3,   // 3: win, draw, loss
+  kOVsMinimax = 6,   // 3
+  kXVsRandom = 9,    // 3
+  kOVsRandom = 12,   // 3
+  kLostLines = 15,   // 2: lines lost to minimax as x, as o
+  kNeverLoses = 17,  // 1
+  kTotals = 18,      // 3: draws, x wins, o wins over all rounds (fractions)
   kEvaluationValues = 21
 };
 }  // namespace
@@ -301,8 +306,8 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
   e.program = kProgram;
   e.experiment = "tictactoe";
   e.spec.num_points = np;
-  e.spec.observables = {"outcomes",        "greedy_self_play", "as_x_vs_minimax", "as_o_vs_minimax",
-                        "as_x_vs_random",  "as_o_vs_random",   "lines_lost_to_minimax", "never_loses_to_minimax",
+  e.spec.observables = {"outcomes",         "greedy_self_play", "as_x_vs_minimax",       "as_o_vs_minimax",
+                        "as_x_vs_random",   "as_o_vs_random",   "lines_lost_to_minimax", "never_loses_to_minimax",
                         "training_outcomes"};
   e.spec.widths = {static_cast<std::size_t>(rec.rows * 3), 3, 3, 3, 3, 3, 2, 1, 3};
   const std::string exact = "exact over every line of play (each player uniform over its choice set), not sampled";
@@ -312,13 +317,18 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
        "R, 2R, ... (R = record-every); round-major, reshape the last axis to (rounds, 3); axis "
        "/results/outcomes/round",
        "(11.24) self-play, Fig. 11.7", "1"},
-      {"greedy_self_play", "trained greedy x against trained greedy o (ties at random): P(draw), P(x wins), "
-                           "P(o wins), " + exact, "", "1"},
-      {"as_x_vs_minimax", "trained greedy x against a minimax o choosing among all optimal moves: P(win), P(draw), "
-                          "P(loss), " + exact, "", "1"},
+      {"greedy_self_play",
+       "trained greedy x against trained greedy o (ties at random): P(draw), P(x wins), "
+       "P(o wins), " +
+           exact,
+       "", "1"},
+      {"as_x_vs_minimax",
+       "trained greedy x against a minimax o choosing among all optimal moves: P(win), P(draw), "
+       "P(loss), " +
+           exact,
+       "", "1"},
       {"as_o_vs_minimax", "trained greedy o against a minimax x: P(win), P(draw), P(loss), " + exact, "", "1"},
-      {"as_x_vs_random", "trained greedy x against a uniformly random o: P(win), P(draw), P(loss), " + exact, "",
-       "1"},
+      {"as_x_vs_random", "trained greedy x against a uniformly random o: P(win), P(draw), P(loss), " + exact, "", "1"},
       {"as_o_vs_random", "trained greedy o against a uniformly random x: P(win), P(draw), P(loss), " + exact, "", "1"},
       {"lines_lost_to_minimax", "number of distinct games the trained agent loses against minimax: as x, as o", "",
        "1"},
@@ -329,9 +339,10 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
   const auto save_sample = saving ? static_cast<std::uint64_t>(save) : 0;
   if (saving) {
     e.spec.records = {{"q_table_x", rl::TicTacToe::kCells}, {"q_table_o", rl::TicTacToe::kCells}};
-    const std::string rows = "one row per position (/tictactoe/position_code gives its base-3 board code), one "
-                             "column per cell (row by row); only the learner with sample number save-q-learner has "
-                             "rows, the others none";
+    const std::string rows =
+        "one row per position (/tictactoe/position_code gives its base-3 board code), one "
+        "column per cell (row by row); only the learner with sample number save-q-learner has "
+        "rows, the others none";
     e.record_observables = {{"q_table_x", "final Q-table of agent x: " + rows, "(11.24)", "1"},
                             {"q_table_o", "final Q-table of agent o: " + rows, "(11.24)", "1"}};
   }
@@ -369,14 +380,26 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
     TaskOutput out;
     out.values = std::move(total.curve);
     const double n = static_cast<double>(rec.episodes);
-    const std::vector<double> evaluation{self.draw, self.x_wins, self.o_wins,
-                                         xm.x_wins, xm.draw, xm.o_wins,
-                                         om.o_wins, om.draw, om.x_wins,
-                                         xr.x_wins, xr.draw, xr.o_wins,
-                                         orr.o_wins, orr.draw, orr.x_wins,
-                                         static_cast<double>(xm.o_win_lines), static_cast<double>(om.x_win_lines),
+    const std::vector<double> evaluation{self.draw,
+                                         self.x_wins,
+                                         self.o_wins,
+                                         xm.x_wins,
+                                         xm.draw,
+                                         xm.o_wins,
+                                         om.o_wins,
+                                         om.draw,
+                                         om.x_wins,
+                                         xr.x_wins,
+                                         xr.draw,
+                                         xr.o_wins,
+                                         orr.o_wins,
+                                         orr.draw,
+                                         orr.x_wins,
+                                         static_cast<double>(xm.o_win_lines),
+                                         static_cast<double>(om.x_win_lines),
                                          (xm.o_win_lines == 0 && om.x_win_lines == 0) ? 1.0 : 0.0,
-                                         static_cast<double>(total.draws) / n, static_cast<double>(total.x_wins) / n,
+                                         static_cast<double>(total.draws) / n,
+                                         static_cast<double>(total.x_wins) / n,
                                          static_cast<double>(total.o_wins) / n};
     static_assert(kEvaluationValues == 21);
     out.values.insert(out.values.end(), evaluation.begin(), evaluation.end());
@@ -391,25 +414,29 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
   };
   e.attributes = {
       {"game", "tic-tac-toe (Fig. 11.6), x moves first; rewards +1 win, 0 draw, -1 loss at the end; gamma = 1"},
-      {"algorithm", "self-play of two agents with separate Q-tables (Q-learning (11.24)); an agent updates its "
-                    "previous move when it is to move again (target max_a Q(s', a)) and its last move with the final "
-                    "reward; epsilon-greedy with ties between maximal entries broken uniformly at random"},
-      {"encoding", "positions: base-3 board code sum_i c_i 3^i (c = 0 empty, 1 x, 2 o, cells row by row), numbered "
-                   "0 .. 5477 breadth-first from the empty board"}};
+      {"algorithm",
+       "self-play of two agents with separate Q-tables (Q-learning (11.24)); an agent updates its "
+       "previous move when it is to move again (target max_a Q(s', a)) and its last move with the final "
+       "reward; epsilon-greedy with ties between maximal entries broken uniformly at random"},
+      {"encoding",
+       "positions: base-3 board code sum_i c_i 3^i (c = 0 empty, 1 x, 2 o, cells row by row), numbered "
+       "0 .. 5477 breadth-first from the empty board"}};
   e.run_control_options = {};
   e.merge_axes = {"epsilon", "learning-rate"};
   e.write_extra = [&game, rec, saving](io::File& file, const EnsembleResult&) {
     auto group = file.root().require_group("results/outcomes");
     write_axis(group, "round", axis(rec.rows, rec.every, false), "rounds played when each row was recorded", "1");
-    group.set_attribute("layout", "round-major: mean[p, 3 r + k] is outcome k (0 draw, 1 x wins, 2 o wins) at "
-                                  "recorded round r; numpy: mean.reshape(points, rounds, 3)");
+    group.set_attribute("layout",
+                        "round-major: mean[p, 3 r + k] is outcome k (0 draw, 1 x wins, 2 o wins) at "
+                        "recorded round r; numpy: mean.reshape(points, rounds, 3)");
     if (saving) {
       auto t = file.root().require_group("tictactoe");
       std::vector<std::int64_t> codes(game.num_positions());
       for (std::size_t p = 0; p < codes.size(); ++p) codes[p] = game.code(p);
       auto d = t.write("position_code", codes);
-      describe(d, "base-3 board code of each position (row of q_table_x / q_table_o): sum_i c_i 3^i, c = 0 empty, "
-                  "1 x, 2 o, cells row by row",
+      describe(d,
+               "base-3 board code of each position (row of q_table_x / q_table_o): sum_i c_i 3^i, c = 0 empty, "
+               "1 x, 2 o, cells row by row",
                "1");
     }
   };
@@ -430,7 +457,7 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
   const std::size_t np = g.a.size();
   const rl::ChainWalk chain(static_cast<std::size_t>(n));
   const rl::Features features = o.td_features == "one-hot" ? rl::one_hot_features(static_cast<std::size_t>(n))
-                                                          : rl::affine_features(static_cast<std::size_t>(n));
+                                                           : rl::affine_features(static_cast<std::size_t>(n));
   const bool offline = o.td_update == "offline";
 
   GriddedExperiment e;
@@ -439,8 +466,9 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
   e.spec.num_points = np;
   e.spec.observables = {"rms_error", "rms_error_average", "rms_error_final"};
   e.spec.widths = {static_cast<std::size_t>(rec.rows), 1, 1};
-  const std::string rms = "root-mean-square error of V(s) = w . phi(s) against the true V(s) = (s + 1)/(N + 1) over "
-                          "the N states";
+  const std::string rms =
+      "root-mean-square error of V(s) = w . phi(s) against the true V(s) = (s + 1)/(N + 1) over "
+      "the N states";
   e.observables = {
       {"rms_error", rms + ", after episodes 0, R, 2R, ..., E (axis /results/rms_error/episode)", "(11.20)", "1"},
       {"rms_error_average", rms + ", averaged over the states after episodes 1 .. E", "(11.20)", "1"},
@@ -485,12 +513,13 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
     c.x_description = "state s = 0 .. N-1 of the chain";
     return std::vector<TheoryCurve>{c};
   };
-  e.attributes = {
-      {"environment", "random walk on a chain of N states starting in the middle (state N/2): left or right with "
-                      "probability 1/2; leaving on the left ends with reward 0, on the right with reward +1"},
-      {"algorithm", "TD(lambda) (11.20) with a linear value function V(s) = w . phi(s) and accumulating traces: "
-                    "e <- lambda e + phi(s); w <- w + alpha [r + V(s') - V(s)] e (gamma = 1); --td-update offline "
-                    "sums the changes of an episode and applies them at its end"}};
+  e.attributes = {{"environment",
+                   "random walk on a chain of N states starting in the middle (state N/2): left or right with "
+                   "probability 1/2; leaving on the left ends with reward 0, on the right with reward +1"},
+                  {"algorithm",
+                   "TD(lambda) (11.20) with a linear value function V(s) = w . phi(s) and accumulating traces: "
+                   "e <- lambda e + phi(s); w <- w + alpha [r + V(s') - V(s)] e (gamma = 1); --td-update offline "
+                   "sums the changes of an episode and applies them at its end"}};
   e.merge_axes = {"lambda", "learning-rate"};
   e.write_extra = [rec](io::File& file, const EnsembleResult&) {
     auto group = file.root().require_group("results/rms_error");

@@ -12,6 +12,7 @@ namespace nnsim::rl_app {
 
 po::options_description rl_options(RlOptions& o) {
   po::options_description d("Reinforcement learning (defaults depend on --experiment; see README)");
+  // clang-format off
   d.add_options()
     ("experiment", po::value(&o.experiment)->value_name("NAME"),
      "associative-q (Q-learning on the task of Fig. 11.2, Fig. 11.5), reward-penalty (rule (11.10), Fig. 11.2), "
@@ -46,6 +47,7 @@ po::options_description rl_options(RlOptions& o) {
     ("td-update", po::value(&o.td_update)->value_name("U"),
      "td-lambda: online (after every step, (11.20)) or offline (summed over an episode) (online)")
     ("initial-value", po::value(&o.initial_value)->value_name("V0"), "td-lambda: initial weights (0.5)");
+  // clang-format on
   return d;
 }
 
@@ -54,7 +56,8 @@ Experiment parse_experiment(const std::string& name) {
   if (name == "reward-penalty") return Experiment::kRewardPenalty;
   if (name == "tictactoe") return Experiment::kTicTacToe;
   if (name == "td-lambda") return Experiment::kTdLambda;
-  if (name.empty()) throw UsageError("--experiment is required: one of associative-q, reward-penalty, tictactoe, td-lambda");
+  if (name.empty())
+    throw UsageError("--experiment is required: one of associative-q, reward-penalty, tictactoe, td-lambda");
   throw UsageError("--experiment must be one of associative-q, reward-penalty, tictactoe, td-lambda, got " + name);
 }
 
@@ -114,9 +117,9 @@ void apply_experiment_defaults(Experiment experiment, RlOptions& o, po::variable
 PointKey key_base(const std::string& experiment, const po::options_description& all, const po::variables_map& values) {
   // Grid axes go in per point; the seed and the sample number index the stream themselves;
   // recording and evaluation options change no draw.
-  static const std::vector<std::string> left_out{"experiment", "learning-rate", "epsilon", "delta",
-                                                 "lambda", "seed", "samples", "first-sample",
-                                                 "record-every", "window", "save-q-learner"};
+  static const std::vector<std::string> left_out{"experiment",   "learning-rate", "epsilon",       "delta",
+                                                 "lambda",       "seed",          "samples",       "first-sample",
+                                                 "record-every", "window",        "save-q-learner"};
   PointKey key("nnsim-rl/" + experiment);
   for (const auto& [name, value] : option_values(all, values)) {
     if (is_run_control_option(name) || std::find(left_out.begin(), left_out.end(), name) != left_out.end()) continue;
@@ -149,8 +152,9 @@ double real_in(const std::string& text, const std::string& option, double lo, do
 }
 
 std::array<double, 4> reward_table(const std::string& text) {
-  const std::string allowed = "four probabilities P1,P2,P3,P4 in [0, 1] (p_reward of (x1, y=-1), (x1, y=+1), "
-                              "(x2, y=-1), (x2, y=+1))";
+  const std::string allowed =
+      "four probabilities P1,P2,P3,P4 in [0, 1] (p_reward of (x1, y=-1), (x1, y=+1), "
+      "(x2, y=-1), (x2, y=+1))";
   std::vector<double> p;
   std::stringstream in(text);
   std::string item;

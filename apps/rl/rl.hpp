@@ -26,16 +26,16 @@ struct RlOptions {
   std::string epsilon_schedule;  ///< policy.hpp: constant, book, step:K,F,M, exponential:TAU[,MIN]
   std::string episodes;
   std::string record_every;
-  std::string reward_table;      ///< P1,P2,P3,P4
+  std::string reward_table;  ///< P1,P2,P3,P4
   std::string initial_q;
-  std::string delta;             ///< grid (reward-penalty)
-  std::string window;            ///< tic-tac-toe running window
-  std::string save_q_learner;    ///< tic-tac-toe: sample number whose final Q-tables are saved
-  std::string lambda;            ///< grid (td-lambda)
+  std::string delta;           ///< grid (reward-penalty)
+  std::string window;          ///< tic-tac-toe running window
+  std::string save_q_learner;  ///< tic-tac-toe: sample number whose final Q-tables are saved
+  std::string lambda;          ///< grid (td-lambda)
   std::string chain_length;
-  std::string td_features;       ///< one-hot | affine
-  std::string td_update;         ///< online | offline
-  std::string initial_value;     ///< td-lambda initial weights
+  std::string td_features;    ///< one-hot | affine
+  std::string td_update;      ///< online | offline
+  std::string initial_value;  ///< td-lambda initial weights
 };
 
 po::options_description rl_options(RlOptions& options);

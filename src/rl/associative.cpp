@@ -9,7 +9,8 @@ namespace nnsim::rl {
 
 AssociativeTask::AssociativeTask(const std::array<double, 4>& reward_probability) : p_(reward_probability) {
   for (const double p : p_) {
-    if (!(p >= 0 && p <= 1)) throw std::invalid_argument("reward probabilities must be in [0, 1], got " + std::to_string(p));
+    if (!(p >= 0 && p <= 1))
+      throw std::invalid_argument("reward probabilities must be in [0, 1], got " + std::to_string(p));
   }
 }
 
@@ -63,8 +64,8 @@ double expected_q(const AssociativeTask& task, double alpha, double epsilon, dou
 
 double StochasticNeuron::probability_plus(double b) { return 1 / (1 + std::exp(-2 * b)); }
 
-void reward_penalty_update(StochasticNeuron& neuron, const std::array<double, 2>& x, int y, double reward,
-                           double alpha, double delta) {
+void reward_penalty_update(StochasticNeuron& neuron, const std::array<double, 2>& x, int y, double reward, double alpha,
+                           double delta) {
   const double mean_y = std::tanh(neuron.field(x));
   const double yy = static_cast<double>(y);
   const double change = reward > 0 ? alpha * (yy - mean_y) : alpha * delta * (-yy - mean_y);

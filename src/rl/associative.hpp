@@ -83,8 +83,8 @@ struct StochasticNeuron {
 ///   r = +1:  delta w = alpha (y - <y>) x
 ///   r = -1:  delta w = alpha delta (-y - <y>) x
 /// with <y> = tanh(w . x); delta in (0, 1] weighs penalties (0 < delta << 1 in the book).
-void reward_penalty_update(StochasticNeuron& neuron, const std::array<double, 2>& x, int y, double reward,
-                           double alpha, double delta);
+void reward_penalty_update(StochasticNeuron& neuron, const std::array<double, 2>& x, int y, double reward, double alpha,
+                           double delta);
 
 /// Expected immediate reward of the neuron's current weights, averaged over the two stimuli:
 /// (1/2) sum_x sum_y P(y | x) (2 p_reward(x, y) - 1). At most r_max (11.4).

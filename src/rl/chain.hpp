@@ -29,9 +29,7 @@ class ChainWalk {
     return state + 1 == n_ ? Step{0, 1.0, true} : Step{state + 1, 0.0, false};
   }
   /// V(i) = (i + 1) / (n + 1) of the random walk, gamma = 1.
-  double true_value(std::size_t state) const {
-    return static_cast<double>(state + 1) / static_cast<double>(n_ + 1);
-  }
+  double true_value(std::size_t state) const { return static_cast<double>(state + 1) / static_cast<double>(n_ + 1); }
 
  private:
   std::size_t n_;

@@ -1,8 +1,8 @@
 #include "rl/policy.hpp"
 
 #include <array>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -38,7 +38,8 @@ std::uint64_t to_count(const std::string& text, const std::string& what) {
   std::uint64_t value = 0;
   const auto* end = text.data() + text.size();
   const auto r = std::from_chars(text.data(), end, value);
-  if (r.ec != std::errc() || r.ptr != end) throw std::invalid_argument(what + " must be a non-negative integer, got '" + text + "'");
+  if (r.ec != std::errc() || r.ptr != end)
+    throw std::invalid_argument(what + " must be a non-negative integer, got '" + text + "'");
   return value;
 }
 

@@ -35,8 +35,8 @@ class QTable {
 
 /// Q-learning (11.24): Q(s,a) <- Q(s,a) + alpha [r + gamma max_a' Q(s',a') - Q(s,a)], the max over
 /// the legal actions of s'; at the end of an episode the target is r alone (terminal value 0).
-inline void q_learning_update(QTable& q, std::size_t state, std::size_t action, double reward,
-                              std::size_t next_state, bool done, ActionMask next_legal, double alpha, double gamma) {
+inline void q_learning_update(QTable& q, std::size_t state, std::size_t action, double reward, std::size_t next_state,
+                              bool done, ActionMask next_legal, double alpha, double gamma) {
   const double target = done ? reward : reward + gamma * max_q(q.row(next_state), next_legal);
   double& entry = q(state, action);
   entry += alpha * (target - entry);
@@ -53,9 +53,9 @@ inline void sarsa_update(QTable& q, std::size_t state, std::size_t action, doubl
 
 /// What one episode did.
 struct EpisodeResult {
-  double total_reward = 0;   ///< sum of the rewards (undiscounted)
+  double total_reward = 0;  ///< sum of the rewards (undiscounted)
   std::uint64_t steps = 0;
-  bool finished = true;      ///< false when max_steps ended the episode first
+  bool finished = true;  ///< false when max_steps ended the episode first
 };
 
 /// One episode of Q-learning (Algorithm 11 of the book, (11.24)): act with `policy`, update after
@@ -94,7 +94,8 @@ EpisodeResult sarsa_episode(E& env, QTable& q, const P& policy, std::uint64_t ro
       sarsa_update(q, state, action, step.reward, step.next_state, 0, true, alpha, gamma);
       return result;
     }
-    const std::size_t next_action = policy.choose(q.row(step.next_state), env.legal_actions(step.next_state), round, rng);
+    const std::size_t next_action =
+        policy.choose(q.row(step.next_state), env.legal_actions(step.next_state), round, rng);
     sarsa_update(q, state, action, step.reward, step.next_state, next_action, false, alpha, gamma);
     state = step.next_state;
     action = next_action;

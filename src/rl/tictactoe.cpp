@@ -10,8 +10,8 @@ namespace nnsim::rl {
 namespace {
 
 constexpr std::array<std::uint32_t, 10> kPow3{1, 3, 9, 27, 81, 243, 729, 2187, 6561, 19683};
-constexpr std::array<std::array<int, 3>, 8> kLines{{{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {0, 3, 6},
-                                                    {1, 4, 7}, {2, 5, 8}, {0, 4, 8}, {2, 4, 6}}};
+constexpr std::array<std::array<int, 3>, 8> kLines{
+    {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {0, 3, 6}, {1, 4, 7}, {2, 5, 8}, {0, 4, 8}, {2, 4, 6}}};
 constexpr std::uint16_t kUnreachable = 0xffff;
 
 std::array<int, 9> cells_of(std::uint32_t code) {
@@ -215,9 +215,15 @@ ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const Mo
   for (std::size_t p = n; p-- > 0;) {
     ExactOutcome& r = outcome[p];
     switch (game.status(p)) {
-      case TicTacToe::kDrawn: r = {1, 0, 0, 1, 1, 0, 0}; break;
-      case TicTacToe::kXWon: r = {0, 1, 0, 1, 0, 1, 0}; break;
-      case TicTacToe::kOWon: r = {0, 0, 1, 1, 0, 0, 1}; break;
+      case TicTacToe::kDrawn:
+        r = {1, 0, 0, 1, 1, 0, 0};
+        break;
+      case TicTacToe::kXWon:
+        r = {0, 1, 0, 1, 0, 1, 0};
+        break;
+      case TicTacToe::kOWon:
+        r = {0, 0, 1, 1, 0, 0, 1};
+        break;
       case TicTacToe::kOngoing: {
         const ActionMask legal = game.legal_moves(p);
         const ActionMask choices = (game.to_move(p) == 1 ? x(p) : o(p)) & legal;

@@ -56,9 +56,9 @@ class TicTacToe {
   std::vector<std::uint32_t> code_;
   std::vector<std::uint16_t> position_of_code_;  ///< [code]: position, or 0xffff when unreachable
   std::vector<std::uint16_t> legal_;
-  std::vector<std::uint16_t> child_;             ///< [position * 9 + cell]
+  std::vector<std::uint16_t> child_;  ///< [position * 9 + cell]
   std::vector<std::uint8_t> status_;
-  std::vector<std::uint8_t> mover_;              ///< 1 = x, 2 = o to move
+  std::vector<std::uint8_t> mover_;  ///< 1 = x, 2 = o to move
 };
 
 /// Status of a board code by its lines alone (x won, o won, drawn when full, else ongoing).
@@ -93,16 +93,15 @@ struct SelfPlayAgents {
 /// r = 0 and gamma = 1: Q(s, a) += alpha [max_a' Q(s', a') - Q(s, a)], s' its next position.
 /// When the game ends both last moves are updated with the final reward (target r alone):
 /// +1 for the winner, -1 for the loser, 0 each for a draw. x moves first.
-Outcome self_play_round(const TicTacToe& game, SelfPlayAgents& agents, double epsilon, double alpha,
-                        RandomStream& rng);
+Outcome self_play_round(const TicTacToe& game, SelfPlayAgents& agents, double epsilon, double alpha, RandomStream& rng);
 
 /// A training run of self-play.
 struct SelfPlayOptions {
   std::uint64_t rounds = 30000;
   double alpha = 0.1;
   EpsilonSchedule schedule = StepDecayEpsilon{};  ///< the book's: 1 for 10^4 rounds, then x0.9 every 100
-  std::uint64_t record_every = 100;  ///< a row of the learning curve after every this many rounds
-  std::uint64_t window = 30;         ///< running window of the curve (the book: 30 rounds)
+  std::uint64_t record_every = 100;               ///< a row of the learning curve after every this many rounds
+  std::uint64_t window = 30;                      ///< running window of the curve (the book: 30 rounds)
 };
 
 /// Learning curve rows: after rounds record_every, 2 record_every, ..., the fractions of draws,

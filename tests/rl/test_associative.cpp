@@ -33,13 +33,13 @@ MeanAndError summarize(const std::vector<double>& x) {
 TEST(AssociativeTask, BookNumbers) {
   const AssociativeTask book;
   EXPECT_NEAR(book.max_expected_reward(), 0.1, 1e-15);  // (11.4)
-  const double expected[4] = {0.2, 0.6, -0.4, -0.8};     // (11.30)
+  const double expected[4] = {0.2, 0.6, -0.4, -0.8};    // (11.30)
   for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(book.expected_reward(k / 2, k % 2), expected[k], 1e-15);
   EXPECT_EQ(book.best_action(0), 1u);
   EXPECT_EQ(book.best_action(1), 0u);
   const auto rates = book_relaxation_rates(book, 0.01, 0.05);
-  EXPECT_DOUBLE_EQ(rates[1], 0.005);      // greedy: alpha / 2
-  EXPECT_DOUBLE_EQ(rates[0], 0.000125);   // other: epsilon alpha / 4
+  EXPECT_DOUBLE_EQ(rates[1], 0.005);     // greedy: alpha / 2
+  EXPECT_DOUBLE_EQ(rates[0], 0.000125);  // other: epsilon alpha / 4
   for (double r : book_relaxation_rates(book, 0.01, 1.0)) EXPECT_DOUBLE_EQ(r, 0.0025);
   // One entry is updated per episode.
   for (const double eps : {0.0, 0.05, 1.0}) {
@@ -110,12 +110,12 @@ TEST(StochasticNeuron, FiresWithProbabilityP) {
 }
 
 TEST(RewardPenalty, RuleArithmetic) {
-  StochasticNeuron neuron;  // w = 0: <y> = 0
-  reward_penalty_update(neuron, {1, 1}, 1, 1.0, 0.1, 0.5);   // reward: alpha (y - <y>) x
+  StochasticNeuron neuron;                                  // w = 0: <y> = 0
+  reward_penalty_update(neuron, {1, 1}, 1, 1.0, 0.1, 0.5);  // reward: alpha (y - <y>) x
   EXPECT_DOUBLE_EQ(neuron.weights[0], 0.1);
   EXPECT_DOUBLE_EQ(neuron.weights[1], 0.1);
   StochasticNeuron other;
-  reward_penalty_update(other, {1, 0}, 1, -1.0, 0.1, 0.5);   // penalty: alpha delta (-y - <y>) x
+  reward_penalty_update(other, {1, 0}, 1, -1.0, 0.1, 0.5);  // penalty: alpha delta (-y - <y>) x
   EXPECT_DOUBLE_EQ(other.weights[0], -0.05);
   EXPECT_DOUBLE_EQ(other.weights[1], 0.0);
 }

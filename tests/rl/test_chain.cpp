@@ -45,7 +45,7 @@ TEST(TdLambda, OneStepArithmetic) {
   td.start_episode();
   td.observe(1, 0.0, 2, false);  // error 0: nothing moves, but the trace remembers state 1
   EXPECT_EQ(td.value(1), 0.0);
-  td.observe(2, 1.0, 0, true);   // error 1; traces: state 1: 0.8, state 2: 1
+  td.observe(2, 1.0, 0, true);  // error 1; traces: state 1: 0.8, state 2: 1
   EXPECT_DOUBLE_EQ(td.value(2), 0.5);
   EXPECT_DOUBLE_EQ(td.value(1), 0.5 * 0.8);
 }

@@ -45,8 +45,7 @@ std::vector<double> random_policy_q(const ChainWalk& chain) {
     for (std::size_t s = 0; s < kN; ++s) {
       for (std::size_t a = 0; a < 2; ++a) {
         const Step st = chain.step(s, a, unused);
-        q[2 * s + a] =
-            st.reward + (st.done ? 0 : kGamma * 0.5 * (q[2 * st.next_state] + q[2 * st.next_state + 1]));
+        q[2 * s + a] = st.reward + (st.done ? 0 : kGamma * 0.5 * (q[2 * st.next_state] + q[2 * st.next_state + 1]));
       }
     }
   }
@@ -109,9 +108,9 @@ TEST(Updates, OneStepArithmetic) {
   q(1, 1) = 2.0;
   q_learning_update(q, 0, 1, 1.0, 1, false, 0b01, 0.5, 0.9);  // max over legal {0}: 0.5
   EXPECT_DOUBLE_EQ(q(0, 1), 0.5 * (1.0 + 0.9 * 0.5));
-  sarsa_update(q, 0, 0, -1.0, 1, 1, false, 0.5, 0.9);         // Q(s', a') = 2
+  sarsa_update(q, 0, 0, -1.0, 1, 1, false, 0.5, 0.9);  // Q(s', a') = 2
   EXPECT_DOUBLE_EQ(q(0, 0), 0.5 * (-1.0 + 0.9 * 2.0));
-  q_learning_update(q, 1, 1, 3.0, 0, true, 0, 1.0, 0.9);       // terminal: target = r
+  q_learning_update(q, 1, 1, 3.0, 0, true, 0, 1.0, 0.9);  // terminal: target = r
   EXPECT_DOUBLE_EQ(q(1, 1), 3.0);
 }
 

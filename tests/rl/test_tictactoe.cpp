@@ -40,10 +40,14 @@ TEST(TicTacToe, ReachablePositionsAndTerminalOnes) {
 
 TEST(TicTacToe, PositionsUpToTheEightSymmetries) {
   // Cell permutations of the dihedral group of the square, cells numbered row by row.
-  const std::array<std::array<int, 9>, 8> maps{{{0, 1, 2, 3, 4, 5, 6, 7, 8}, {6, 3, 0, 7, 4, 1, 8, 5, 2},
-                                                {8, 7, 6, 5, 4, 3, 2, 1, 0}, {2, 5, 8, 1, 4, 7, 0, 3, 6},
-                                                {2, 1, 0, 5, 4, 3, 8, 7, 6}, {6, 7, 8, 3, 4, 5, 0, 1, 2},
-                                                {0, 3, 6, 1, 4, 7, 2, 5, 8}, {8, 5, 2, 7, 4, 1, 6, 3, 0}}};
+  const std::array<std::array<int, 9>, 8> maps{{{0, 1, 2, 3, 4, 5, 6, 7, 8},
+                                                {6, 3, 0, 7, 4, 1, 8, 5, 2},
+                                                {8, 7, 6, 5, 4, 3, 2, 1, 0},
+                                                {2, 5, 8, 1, 4, 7, 0, 3, 6},
+                                                {2, 1, 0, 5, 4, 3, 8, 7, 6},
+                                                {6, 7, 8, 3, 4, 5, 0, 1, 2},
+                                                {0, 3, 6, 1, 4, 7, 2, 5, 8},
+                                                {8, 5, 2, 7, 4, 1, 6, 3, 0}}};
   std::set<std::uint32_t> canonical;
   for (std::size_t p = 0; p < game.num_positions(); ++p) {
     std::array<std::uint32_t, 9> cells{};
