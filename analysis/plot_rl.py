@@ -124,7 +124,7 @@ def plot_associative(f, output, plt):
             ax.axhline(limit[k], ls=":", color=line.get_color(), lw=0.8)
         ax.set_xlabel("episode t")
         ax.set_ylabel("<Q_t>")
-        ax.set_title(_points_label(f, p, ["epsilon", "learning_rate"]) + f"; {int(g['count'][p])} learners", fontsize=9)
+        ax.set_title(_points_label(f, p, ["epsilon", "learning-rate"]) + f"; {int(g['count'][p])} learners", fontsize=9)
         ax.legend(fontsize=7)
     fig.suptitle("Q-learning on the associative task (Fig. 11.5): dashed (11.27)-(11.29), dotted Q* = 2 p - 1 (11.30)",
                  fontsize=9)
@@ -140,7 +140,7 @@ def plot_reward_penalty(f, output, plt):
     r_max = f["theory/r_max"][0]
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for p in range(mean.shape[0]):
-        line, = ax.plot(iteration, mean[p], label=_points_label(f, p, ["delta", "learning_rate"]))
+        line, = ax.plot(iteration, mean[p], label=_points_label(f, p, ["delta", "learning-rate"]))
         ax.fill_between(iteration, mean[p] - err[p], mean[p] + err[p], color=line.get_color(), alpha=0.25)
         ax.plot(iteration, received[p], color=line.get_color(), alpha=0.3, lw=0.7)
     ax.axhline(r_max, ls="--", color="k", label=f"r_max = {r_max:g} (11.4)")
@@ -168,7 +168,7 @@ def plot_tictactoe(f, output, plt):
         draws = f["results/greedy_self_play/mean"][p][0]
         never = f["results/never_loses_to_minimax/mean"][p]
         n = int(f["results/outcomes/count"][p])
-        ax.set_title(f"{_points_label(f, p, ['epsilon', 'learning_rate'])}, {n} learners; greedy self-play draws "
+        ax.set_title(f"{_points_label(f, p, ['epsilon', 'learning-rate'])}, {n} learners; greedy self-play draws "
                      f"{draws:.3f}; never lose to minimax: {never * n:.0f}/{n}", fontsize=8)
         ax.set_xlabel("round")
         ax.set_ylabel(f"frequency in the last {_text(f.attrs.get('window', '?'))} rounds")
@@ -182,7 +182,7 @@ def plot_tictactoe(f, output, plt):
 
 def plot_td_lambda(f, output, plt):
     lam = f["points/lambda"][:]
-    rate = f["points/learning_rate"][:]
+    rate = f["points/learning-rate"][:]
     mean, err = f["results/rms_error_average/mean"][:], f["results/rms_error_average/stderr"][:]
     fig, ax = plt.subplots(figsize=(6, 4.2))
     for a in np.unique(rate):

@@ -115,7 +115,7 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
     e.point_keys.push_back(key.add("epsilon", g.a[p]).add("learning-rate", g.b[p]).value());
   }
   e.points = {{"epsilon", g.a, "epsilon of epsilon-greedy in round 0 (then --epsilon-schedule)", "1"},
-              {"learning_rate", g.b, "learning rate alpha", "1"}};
+              {"learning-rate", g.b, "learning rate alpha", "1"}};
   e.spec.cost = [](std::uint64_t) { return 1.0; };
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;
@@ -221,7 +221,7 @@ GriddedExperiment reward_penalty_experiment(const RlOptions& o, const CommonOpti
     e.point_keys.push_back(key.add("delta", g.a[p]).add("learning-rate", g.b[p]).value());
   }
   e.points = {{"delta", g.a, "weight delta of penalties in the reward-penalty rule", "1"},
-              {"learning_rate", g.b, "learning rate alpha", "1"}};
+              {"learning-rate", g.b, "learning rate alpha", "1"}};
   e.spec.cost = [](std::uint64_t) { return 1.0; };
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;
@@ -351,7 +351,7 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
     e.point_keys.push_back(key.add("epsilon", g.a[p]).add("learning-rate", g.b[p]).value());
   }
   e.points = {{"epsilon", g.a, "epsilon of epsilon-greedy in round 0 (then --epsilon-schedule)", "1"},
-              {"learning_rate", g.b, "learning rate alpha", "1"}};
+              {"learning-rate", g.b, "learning rate alpha", "1"}};
   e.spec.cost = [](std::uint64_t) { return 1.0; };
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;
@@ -479,7 +479,7 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
     e.point_keys.push_back(key.add("lambda", g.a[p]).add("learning-rate", g.b[p]).value());
   }
   e.points = {{"lambda", g.a, "trace decay lambda of TD(lambda)", "1"},
-              {"learning_rate", g.b, "learning rate alpha", "1"}};
+              {"learning-rate", g.b, "learning rate alpha", "1"}};
   e.spec.cost = [](std::uint64_t) { return 1.0; };
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;

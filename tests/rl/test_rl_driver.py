@@ -84,7 +84,7 @@ class Driver(unittest.TestCase):
     def test_relaxation_rates(self):
         with h5py.File(self.aq, "r") as f:
             eps = f["points/epsilon"][:]
-            alpha = f["points/learning_rate"][:]
+            alpha = f["points/learning-rate"][:]
             rate = f["results/q_table/theory_rate"][:]
             book = f["results/q_table/theory_rate_book"][:]
             greedy = plot_rl.greedy_entries(f["results/q_table/theory_limit"][:])
