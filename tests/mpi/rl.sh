@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# nnsim-rl under mpirun:
+#  - rank invariance: every dataset (wall times aside) is identical on 1 rank, 2 ranks and 4 ranks
+#    x 2 threads, for each experiment;
+#  - kill and resume: a run on 2 ranks stopped after K learners (exit 3, checkpoint) and resumed
+#    on 1 rank ends with the same datasets;
+#  - bad input: exit 2 with a message naming the option and what is allowed, nothing written;
+#  - self-description: provenance attributes, description / units on every dataset, the
+#    episode-major Q-table layout with its theory beside it.
+# Usage: rl.sh DRIVER SOURCE_DIR   (DRIVER = nnsim-rl)
+set -euo pipefail
+DRIVER=$(realpath -- "$1")
+SRC=$(realpath -- "$2")
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_tools mpirun timeout md5sum
+setup_workdir rl
+PY=/usr/bin/python3
+
+declare -A ARGS
+ARGS[associative-q]="--experiment associative-q --samples 40 --episodes 400 --record-every 20 --epsilon 1,0.1 --learning-rate 0.05"
+ARGS[reward-penalty]="--experiment reward-penalty --samples 24 --episodes 600 --record-every 50 --delta 0.1,1"
+ARGS[tictactoe]="--experiment tictactoe --samples 12 --episodes 3000 --epsilon-schedule step:1000,0.9,20 --record-every 100"
+ARGS[td-lambda]="--experiment td-lambda --samples 24 --episodes 50 --lambda 0,0.5,1 --learning-rate 0.05,0.1"
+
+for exp in associative-q reward-penalty tictactoe td-lambda; do
+  note "rank invariance: $exp"
+  # shellcheck disable=SC2086
+  {
+    drv "$exp.np1.log" 0 ${ARGS[$exp]} --seed 7 --quiet -o "$exp.np1.h5"
+    expect_rc 0 "$exp.np1.log" "$exp on 1 rank"
+    drv "$exp.np2.log" 2 ${ARGS[$exp]} --seed 7 --quiet -o "$exp.np2.h5"
+    expect_rc 0 "$exp.np2.log" "$exp on 2 ranks"
+    OMP_NUM_THREADS=2 drv "$exp.np4.log" 4 ${ARGS[$exp]} --seed 7 --quiet --threads 2 -o "$exp.np4.h5"
+    expect_rc 0 "$exp.np4.log" "$exp on 4 ranks x 2 threads"
+  }
+  same_datasets "$exp.np1.h5" "$exp.np2.h5"
+  same_datasets "$exp.np1.h5" "$exp.np4.h5"
+done
+
+note "another seed changes the numbers"
+# shellcheck disable=SC2086
+drv seed8.log 0 ${ARGS[associative-q]} --seed 8 --quiet -o seed8.h5
+expect_rc 0 seed8.log "seed 8"
+if (same_datasets associative-q.np1.h5 seed8.h5) >/dev/null 2>&1; then fail "seeds 7 and 8 gave identical results"; fi
+
+note "kill and resume"
+for exp in associative-q tictactoe; do
+  # shellcheck disable=SC2086
+  NNSIM_STOP_AFTER_TASKS=9 drv "$exp.k1.log" 2 ${ARGS[$exp]} --seed 7 -o "$exp.kill.h5"
+  expect_rc 3 "$exp.k1.log" "$exp stopped after 9 learners"
+  [[ -f "$exp.kill.h5.checkpoint.h5" || -n $(find . -name "$exp.kill.h5*checkpoint*" -print -quit) ]] ||
+    fail "$exp: no checkpoint after the stop"
+  [[ ! -f "$exp.kill.h5" ]] || fail "$exp: an output file was written by the stopped run"
+  # shellcheck disable=SC2086
+  drv "$exp.k2.log" 0 ${ARGS[$exp]} --seed 7 --quiet -o "$exp.kill.h5" --resume
+  expect_rc 0 "$exp.k2.log" "$exp resumed on 1 rank"
+  same_datasets "$exp.np1.h5" "$exp.kill.h5"
+  [[ "$(h5attr "$exp.kill.h5" tasks_resumed)" -ge 9 ]] || fail "$exp: the resumed run did not take the checkpoint's learners"
+done
+note "progress with an ETA (a run of about 3 s)"
+drv progress.log 0 --experiment tictactoe --samples 12 --episodes 1000000 --record-every 10000 -o progress.h5
+expect_rc 0 progress.log "progress run"
+grep -q -E "progress: [0-9]+/12 tasks.*ETA" progress.log || { cat progress.log >&2; fail "no progress line with an ETA"; }
+no_temporaries .
+
+note "self-description"
+"$PY" - associative-q.np2.h5 tictactoe.np1.h5 td-lambda.np1.h5 reward-penalty.np1.h5 <<'PYEOF' || fail "self-description"
+import sys, json, h5py, numpy as np
+for path in sys.argv[1:]:
+    with h5py.File(path, "r") as f:
+        for a in ("program", "experiment", "version", "git_commit", "command_line", "parameters_json", "seed",
+                  "mpi_ranks", "omp_threads", "start_time", "end_time", "learning-rate", "episodes", "record-every"):
+            assert a in f.attrs, (path, a)
+        assert f.attrs["program"] == "nnsim-rl" and int(f.attrs["seed"]) == 7, path
+        json.loads(f.attrs["parameters_json"])
+        def check(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                assert "description" in obj.attrs and "units" in obj.attrs, (path, name)
+        f.visititems(check)
+with h5py.File(sys.argv[1], "r") as f:
+    assert int(f.attrs["mpi_ranks"]) == 2
+    g = f["results/q_table"]
+    eps = f["points/epsilon"][:]
+    rows = len(g["episode"])
+    assert list(g["episode"][:3]) == [0, 20, 40] and g["episode"][-1] == 400
+    assert g["mean"].shape == (2, rows * 4) and g["stderr"].shape == (2, rows * 4) and g["samples"].shape == (2, 40, rows * 4)
+    assert "equation" in g["mean"].attrs and "11.26" in g["mean"].attrs["equation"]
+    # episode 0 is the initial Q (default 1), in table order
+    assert np.all(g["mean"][:, :4] == 1.0)
+    assert np.allclose(g["theory_limit"][:], 2 * np.array([0.6, 0.8, 0.3, 0.1]) - 1)
+    for a in ("theory_rate", "theory_rate_book", "theory_mean"):
+        assert "equation" in g[a].attrs, a
+    book = g["theory_rate_book"][:]
+    assert np.allclose(book[0], 0.05 / 4) and np.allclose(book[1], [0.1 * 0.05 / 4, 0.05 / 2, 0.05 / 2, 0.1 * 0.05 / 4])
+    assert f["results/final_q_table/mean"].shape == (2, 4)
+    assert np.allclose(f["results/final_q_table/mean"][:], g["mean"][:, -4:])
+with h5py.File(sys.argv[2], "r") as f:
+    n = len(f["results/outcomes/round"])
+    m = f["results/outcomes/mean"][0].reshape(n, 3)
+    assert np.allclose(m.sum(axis=1), 1)
+    o = f["results/q_table_x/offsets"][:]
+    assert o[1] - o[0] == 5478 and o[-1] == 5478, "only sample 0 saves its Q-table"
+    assert len(f["tictactoe/position_code"]) == 5478 and f["tictactoe/position_code"][0] == 0
+with h5py.File(sys.argv[3], "r") as f:
+    assert np.allclose(f["theory/true_value"][:], np.arange(1, 6) / 6)
+    assert f["results/rms_error/mean"].shape == (6, 51)
+with h5py.File(sys.argv[4], "r") as f:
+    assert np.allclose(f["theory/r_max"][:], 0.1)
+    assert np.all(f["results/expected_reward/samples"][:] <= 0.1 + 1e-12)
+print("-- self-description OK")
+PYEOF
+
+note "bad input"
+prepare() {
+  case "$1" in
+    existing) echo "results of an earlier run: must not be touched" >out.h5 ;;
+  esac
+}
+OK=(--experiment associative-q --samples 2 --episodes 10 --record-every 5)
+# Most cases directly (the refusal is the same code on every rank); one under mpirun on 2 ranks.
+bad table_range 2 "--reward-table must be four probabilities.*\[0, 1\].*got 0.5,1.2,0.3,0.1" --experiment associative-q --reward-table 0.5,1.2,0.3,0.1 -o out.h5
+bad table_negative 0 "--reward-table must be four probabilities.*\[0, 1\]" --experiment reward-penalty --reward-table=-0.1,0.5,0.3,0.1 -o out.h5
+bad table_length 0 "--reward-table must be four probabilities.*got 0.6,0.8,0.3" --experiment associative-q --reward-table 0.6,0.8,0.3 -o out.h5
+bad table_text 0 "--reward-table must be four" --experiment associative-q --reward-table 0.6,0.8,x,0.1 -o out.h5
+bad rate_zero 0 "--learning-rate must be in \(0, 1\], got 0" "${OK[@]}" --learning-rate 0 -o out.h5
+bad rate_big 0 "--learning-rate must be in \(0, 1\], got 1.5" --experiment tictactoe --learning-rate 1.5 -o out.h5
+bad epsilon 0 "--epsilon must be in \[0, 1\], got 2" "${OK[@]}" --epsilon 2 -o out.h5
+bad delta 0 "--delta must be in \(0, 1\]" --experiment reward-penalty --delta 0 -o out.h5
+bad lambda 0 "--lambda must be in \[0, 1\]" --experiment td-lambda --lambda 1.5 -o out.h5
+bad schedule 0 "--epsilon-schedule must be one of constant, book" "${OK[@]}" --epsilon-schedule linear -o out.h5
+bad experiment 0 "--experiment must be one of associative-q, reward-penalty, tictactoe, td-lambda, got bandit" --experiment bandit -o out.h5
+bad no_experiment 0 "--experiment is required" --samples 2 -o out.h5
+bad wrong_option 0 "--delta does not apply to --experiment tictactoe \(it is used by: reward-penalty\)" --experiment tictactoe --delta 0.1 -o out.h5
+bad wrong_option2 0 "--reward-table does not apply to --experiment td-lambda" --experiment td-lambda --reward-table 0.5,0.5,0.5,0.5 -o out.h5
+bad unknown 0 "unrecognised option '--gamma'|unknown option.*gamma|gamma" "${OK[@]}" --gamma 0.9 -o out.h5
+bad record 0 "--record-every must be a divisor of --episodes \(10\), got 3" --experiment associative-q --episodes 10 --record-every 3 -o out.h5
+bad existing 0 "out\.h5.*exists.*--force" "${OK[@]}" -o out.h5
+bad table_range 0 "--reward-table must be four probabilities" --experiment associative-q --reward-table 0.5,1.2,0.3,0.1 -o out.h5
+note "OK"
