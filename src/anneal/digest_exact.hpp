@@ -42,12 +42,16 @@
 namespace nnsim::anneal {
 
 struct ExactOptions {
-  /// pieces: branch on the next double-digest piece (default); fragments: on the next fragment.
-  enum class Method { pieces, fragments };
-  Method method = Method::pieces;
+  /// ends: pieces laid from both ends (default); pieces: from the left end only; fragments: the
+  /// next fragment from the left end.
+  enum class Method { ends, pieces, fragments };
+  Method method = Method::ends;
   bool use_symmetry = true;
   bool use_memo = true;
   bool use_bounds = true;  ///< the length bound (file comment)
+  bool fail_first = true;  ///< ends: extend the end with fewer branches (else alternate)
+  bool flat_memo = true;   ///< open-addressing memo table (else std::unordered_map, the old one)
+  bool stop_at_first_solution = false;               ///< end the search at the first solution met
   std::size_t memo_capacity = std::size_t{1} << 22;  ///< states stored at most (~50 bytes each)
   std::size_t max_listed = std::size_t{1} << 20;     ///< maps kept in the result at most
   std::uint64_t node_limit = 0;                      ///< stop after this many nodes; 0 = no limit
@@ -60,12 +64,14 @@ struct ExactResult {
   std::uint64_t ordered_pairs = 0;      ///< ordered pairs (sigma, mu) of labelled permutations with H = 0
   std::uint64_t mirror_classes = 0;     ///< maps up to mirror reversal (valid when listing_complete)
   std::uint64_t palindromes = 0;        ///< maps equal to their own mirror image (when listing_complete)
-  bool complete = true;                 ///< false when node_limit stopped the search (counts are then lower bounds)
+  bool complete = true;                 ///< false when node_limit or stop_at_first_solution ended the search (counts are then lower bounds)
   bool listing_complete = true;         ///< all maps are in `maps` (complete and <= max_listed)
   std::uint64_t nodes = 0;              ///< search nodes expanded
   std::uint64_t memo_hits = 0;          ///< subproblems answered from the memo
   std::size_t memo_entries = 0;
   double seconds = 0;                   ///< wall-clock time of the search
+  std::uint64_t first_solution_nodes = 0;  ///< nodes expanded when the first solution was met (0: none)
+  double first_solution_seconds = -1;      ///< time to the first solution; < 0 when none was met
 };
 
 /// Every solution of the (validated) instance; see the file comment for the method.
