@@ -39,8 +39,15 @@ int main(int argc, char** argv) {
           name = "old";
           options.method = ExactOptions::Method::pieces;
           options.flat_memo = false;
+          options.use_meet = false;
+        } else if (config == 'e') {
+          name = "ends";
+          options.method = ExactOptions::Method::ends;
+        } else if (config == 'm') {
+          name = "meet";
+          options.method = ExactOptions::Method::pieces;
         } else if (config != 'n') {
-          std::fprintf(stderr, "unknown configuration '%c' (p, o or n)\n", config);
+          std::fprintf(stderr, "unknown configuration '%c' (p, o, e, m or n)\n", config);
           return 2;
         }
         options.node_limit = node_limit;
@@ -48,7 +55,8 @@ int main(int argc, char** argv) {
         options.memo_capacity = std::size_t{1} << 23;
         const ExactResult result = enumerate_solutions(planted.instance, options);
         std::printf("%4d %4d %-6s %20llu %12llu %10.3f %12llu %10.4f %s\n", n, seed, name,
-                    static_cast<unsigned long long>(result.map_count), static_cast<unsigned long long>(result.nodes),
+                    static_cast<unsigned long long>(result.map_count),
+                    static_cast<unsigned long long>(result.nodes + result.prefix_nodes),
                     result.seconds, static_cast<unsigned long long>(result.first_solution_nodes),
                     result.first_solution_seconds, result.complete ? "yes" : "no (node limit)");
         std::fflush(stdout);
