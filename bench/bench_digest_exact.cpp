@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   const int n_min = argc > 4 ? std::atoi(argv[4]) : 10;
   const int n_step = argc > 5 ? std::atoi(argv[5]) : 5;
   const std::string configs = argc > 6 ? argv[6] : "on";
-  std::printf("%4s %4s %-6s %20s %12s %10s %12s %10s %s\n", "n", "seed", "config", "maps", "nodes", "seconds",
+  std::printf("%4s %4s %-14s %20s %12s %10s %12s %10s %s\n", "n", "seed", "config", "maps", "nodes", "seconds",
               "first_nodes", "first_s", "complete");
   for (int n = n_min; n <= n_max; n += n_step) {
     for (int seed = 0; seed < seeds; ++seed) {
@@ -39,24 +39,28 @@ int main(int argc, char** argv) {
           name = "old";
           options.method = ExactOptions::Method::pieces;
           options.flat_memo = false;
-          options.use_meet = false;
         } else if (config == 'e') {
           name = "ends";
           options.method = ExactOptions::Method::ends;
-        } else if (config == 'm') {
-          name = "meet";
-          options.method = ExactOptions::Method::pieces;
+        } else if (config == 'x') {
+          name = "ends-nomemo";
+          options.method = ExactOptions::Method::ends;
+          options.use_memo = false;
+        } else if (config == 'a') {
+          name = "ends-alternate";
+          options.method = ExactOptions::Method::ends;
+          options.fail_first = false;
         } else if (config != 'n') {
-          std::fprintf(stderr, "unknown configuration '%c' (p, o, e, m or n)\n", config);
+          std::fprintf(stderr, "unknown configuration '%c' (p, o, e or n)\n", config);
           return 2;
         }
         options.node_limit = node_limit;
         options.max_listed = 0;
         options.memo_capacity = std::size_t{1} << 23;
         const ExactResult result = enumerate_solutions(planted.instance, options);
-        std::printf("%4d %4d %-6s %20llu %12llu %10.3f %12llu %10.4f %s\n", n, seed, name,
+        std::printf("%4d %4d %-14s %20llu %12llu %10.3f %12llu %10.4f %s\n", n, seed, name,
                     static_cast<unsigned long long>(result.map_count),
-                    static_cast<unsigned long long>(result.nodes + result.prefix_nodes),
+                    static_cast<unsigned long long>(result.nodes),
                     result.seconds, static_cast<unsigned long long>(result.first_solution_nodes),
                     result.first_solution_seconds, result.complete ? "yes" : "no (node limit)");
         std::fflush(stdout);

@@ -64,11 +64,6 @@ class Memo {
     ++size_;
   }
   std::size_t size() const { return flat_ ? size_ : map_.size(); }
-  std::size_t alive() const {
-    std::size_t n = 0;
-    for (const Slot& slot : slots_) n += slot.key != Hash128{} && slot.count > 0;
-    return n;
-  }
 
  private:
   struct Slot {
@@ -108,7 +103,6 @@ Hash128 zobrist(std::uint64_t list, std::uint64_t index, std::uint64_t count) {
 struct Multiset {
   std::vector<Length> values;
   std::vector<int> counts;
-  std::vector<int> totals;  // counts in the instance
   explicit Multiset(const std::vector<Length>& list) {
     std::map<Length, int, std::greater<>> tally;
     for (const Length v : list) ++tally[v];
@@ -116,7 +110,6 @@ struct Multiset {
       values.push_back(v);
       counts.push_back(n);
     }
-    totals = counts;
   }
   int index_of(Length v) const {
     const auto it = std::lower_bound(values.begin(), values.end(), v, std::greater<>());
@@ -165,11 +158,6 @@ class Search {
     for (std::size_t i = 0; i < a_.counts.size(); ++i) hash_xor(zobrist(0, i, static_cast<std::uint64_t>(a_.counts[i])));
     for (std::size_t i = 0; i < b_.counts.size(); ++i) hash_xor(zobrist(1, i, static_cast<std::uint64_t>(b_.counts[i])));
     for (std::size_t i = 0; i < c_.counts.size(); ++i) hash_xor(zobrist(2, i, static_cast<std::uint64_t>(c_.counts[i])));
-    // Nothing used yet: the same function of zero counts.
-    const Multiset* lists[3] = {&a_, &b_, &c_};
-    for (std::uint64_t list = 0; list < 3; ++list) {
-      for (std::size_t i = 0; i < lists[list]->counts.size(); ++i) consumed_ = combine(consumed_, zobrist(list, i, 0));
-    }
   }
 
   std::uint64_t run() {
@@ -189,99 +177,22 @@ class Search {
   }
 
   bool aborted() const { return aborted_; }
-
-  /// Fills `table` with every left-search state (no mirror reservation) whose last cut is at most
-  /// `to`; false when more than `cap` states would be needed.
-  bool collect_prefixes(Memo& table, Length to, std::size_t cap) {
-    collect_ = &table;
-    collect_to_ = to;
-    collect_cap_ = cap;
-    dispatch();
-    collect_ = nullptr;
-    return !overflow_;
-  }
-  /// Left states whose last cut is at `from` or beyond are pruned unless their suffix is in `table`.
-  void use_prefixes(const Memo* table, Length from) {
-    prefixes_ = table;
-    meet_from_ = from;
-  }
   std::size_t memo_entries() const { return memo_.size(); }
-  std::size_t memo_alive() const { return memo_.alive(); }
 
  private:
   void hash_xor(const Hash128& key) {
     hash_.low ^= key.low;
     hash_.high ^= key.high;
   }
-  /// hash_ is the Zobrist hash of the counts left; consumed_ the same function of the counts
-  /// used (the meet-in-the-middle check compares a prefix's remainder with a suffix's use).
-  void consumed_xor(std::uint64_t list, const Multiset& set, std::size_t i, int used_before, int used_after) {
-    (void)set;
-    const Hash128 before = zobrist(list, i, static_cast<std::uint64_t>(used_before));
-    const Hash128 after = zobrist(list, i, static_cast<std::uint64_t>(used_after));
-    consumed_.low ^= before.low ^ after.low;
-    consumed_.high ^= before.high ^ after.high;
-  }
   void take(std::uint64_t list, Multiset& set, std::size_t i) {
     hash_xor(zobrist(list, i, static_cast<std::uint64_t>(set.counts[i])));
-    const int used = set.totals[i] - set.counts[i];
-    consumed_xor(list, set, i, used, used + 1);
     --set.counts[i];
     hash_xor(zobrist(list, i, static_cast<std::uint64_t>(set.counts[i])));
   }
   void give(std::uint64_t list, Multiset& set, std::size_t i) {
     hash_xor(zobrist(list, i, static_cast<std::uint64_t>(set.counts[i])));
-    const int used = set.totals[i] - set.counts[i];
-    consumed_xor(list, set, i, used, used - 1);
     ++set.counts[i];
     hash_xor(zobrist(list, i, static_cast<std::uint64_t>(set.counts[i])));
-  }
-
-  /// Offsets of the open fragments at a cut (fa - fb), as a hash word for the prefix table.
-  Hash128 offset_word(Length fa_minus_fb) const {
-    const auto u = static_cast<std::uint64_t>(fa_minus_fb + instance_.L);
-    return {mix64(0x452821e638d01377ULL ^ mix64(u)), mix64(0xbe5466cf34e90c6cULL ^ mix64(u + 0x9e37))};
-  }
-  static Hash128 combine(Hash128 x, const Hash128& y) {
-    x.low ^= y.low;
-    x.high ^= y.high;
-    return x;
-  }
-
-  /// Meet in the middle (header): the suffix [x, L] of the current left state, read from L, is
-  /// a prefix of the same instance; it exists iff the prefix table holds the state whose
-  /// remaining counts are this state's used counts, with the fragment crossing x (if any) split.
-  bool suffix_completable() const {
-    const Length x = std::max(fa_, fb_);
-    Hash128 used = consumed_;
-    // The reserved last A fragment, while not placed, counts as unused.
-    const auto rem_a = [&](std::size_t i) {
-      return a_.counts[i] + (static_cast<int>(i) == reserved_ && !reserved_placed_ ? 1 : 0);
-    };
-    if (reserved_ >= 0 && !reserved_placed_) {
-      const auto r = static_cast<std::size_t>(reserved_);
-      const Hash128 before = zobrist(0, r, static_cast<std::uint64_t>(a_.totals[r] - a_.counts[r]));
-      const Hash128 after = zobrist(0, r, static_cast<std::uint64_t>(a_.totals[r] - a_.counts[r] - 1));
-      used = combine(combine(used, before), after);
-    }
-    const Length pa = x - fa_, pb = x - fb_;
-    if (pa == 0 && pb == 0) return prefixes_->find(combine(used, offset_word(0))).has_value();
-    // One enzyme crosses x with a fragment v > its open part; in the prefix read from L the
-    // crossing fragment is open with v - (open part) done.
-    const bool a_crosses = pa > 0;
-    const Multiset& set = a_crosses ? a_ : b_;
-    const Length open_part = a_crosses ? pa : pb;
-    for (std::size_t i = 0; i < set.values.size() && set.values[i] > open_part; ++i) {
-      const int left = a_crosses ? rem_a(i) : set.counts[i];
-      if (left == 0) continue;
-      const int used_count = set.totals[i] - left;
-      const Hash128 before = zobrist(a_crosses ? 0 : 1, i, static_cast<std::uint64_t>(used_count));
-      const Hash128 after = zobrist(a_crosses ? 0 : 1, i, static_cast<std::uint64_t>(used_count + 1));
-      const Length done = set.values[i] - open_part;
-      const Hash128 key = combine(combine(combine(used, before), after), offset_word(a_crosses ? -done : done));
-      if (prefixes_->find(key)) return true;
-    }
-    return false;
   }
   Hash128 state_key() const {
     Hash128 key = hash_;
@@ -437,24 +348,10 @@ class Search {
       return 1;
     }
     Hash128 key{};
-    if (collect_) {
-      // Building the prefix table: every state up to collect_to_, once.
-      if (x > collect_to_) return 0;
-      const Hash128 prefix = combine(hash_, offset_word(fa_ - fb_));
-      if (collect_->find(prefix)) return 0;
-      if (collect_->size() >= collect_cap_) {
-        overflow_ = aborted_ = true;
-        return 0;
-      }
-      collect_->insert(prefix, 1);
-      ++result_.nodes;
-    } else if (const auto answered = enter(key)) {
-      return *answered;
-    }
+    if (const auto answered = enter(key)) return *answered;
     // Both open fragments must still be closable by some fragment longer than their part so far.
     bool alive = longest_a() > x - fa_ && longest_b() > x - fb_;
     if (alive && options_.use_bounds) alive = room_for_pieces();
-    if (alive && prefixes_ && x >= meet_from_) alive = suffix_completable();
     std::uint64_t total = 0;
     const int a_remaining = a_left_ + (reserved_ >= 0 && !reserved_placed_ ? 1 : 0);
     for (std::size_t ic = 0; alive && ic < c_.values.size() && !aborted_; ++ic) {
@@ -497,7 +394,7 @@ class Search {
         give(2, c_, ic);
       }
     }
-    if (options_.use_memo && !aborted_ && !collect_) memo_.insert(key, total);
+    if (options_.use_memo && !aborted_) memo_.insert(key, total);
     return total;
   }
 
@@ -782,15 +679,8 @@ class Search {
   bool reserved_placed_ = false;
   Length fa_ = 0, fb_ = 0;
   std::vector<Length> seq_a_, seq_b_;
-  Hash128 hash_, consumed_;
+  Hash128 hash_;
   Memo memo_;
-  // Meet in the middle: the table of prefix states (read), or the one being built (collect_).
-  const Memo* prefixes_ = nullptr;
-  Length meet_from_ = 0;  // left states with x >= meet_from_ are checked against prefixes_
-  Memo* collect_ = nullptr;
-  Length collect_to_ = 0;    // prefix states with x <= collect_to_ are collected
-  std::size_t collect_cap_ = 0;
-  bool overflow_ = false;
   bool aborted_ = false;
   std::chrono::steady_clock::time_point start_;
   std::uint64_t solutions_met_ = 0;
@@ -812,29 +702,6 @@ ExactResult enumerate_solutions(const Instance& instance, const ExactOptions& op
   ExactResult result;
   const auto start = std::chrono::steady_clock::now();
   Search search(instance, options, result);
-  // Meet in the middle (header): the table of prefix states up to L - split, by which the
-  // search prunes every state whose last cut is at split or beyond. A table that would exceed
-  // meet_capacity states is given up for a split nearer L (shorter suffixes), three times.
-  Memo prefixes(true, options.meet_capacity);
-  if (options.method == ExactOptions::Method::pieces && options.use_meet) {
-    ExactOptions collect_options = options;
-    collect_options.use_symmetry = false;
-    collect_options.use_memo = false;
-    Length suffix = instance.L / 2;
-    for (int attempt = 0; attempt < 4 && suffix > 0; ++attempt, suffix /= 4) {
-      ExactResult scratch;
-      prefixes = Memo(true, options.meet_capacity);
-      Search collector(instance, collect_options, scratch);
-      const bool built = collector.collect_prefixes(prefixes, suffix, options.meet_capacity);
-      result.prefix_nodes += scratch.nodes;
-      if (built) {
-        search.use_prefixes(&prefixes, instance.L - suffix);
-        result.prefix_states = prefixes.size();
-        result.meet_split = instance.L - suffix;
-        break;
-      }
-    }
-  }
   result.map_count = search.run();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.complete = !search.aborted();

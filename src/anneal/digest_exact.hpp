@@ -52,8 +52,6 @@ struct ExactOptions {
   bool fail_first = true;  ///< ends: extend the end with fewer branches (else alternate)
   bool flat_memo = true;   ///< open-addressing memo table (else std::unordered_map, the old one)
   bool stop_at_first_solution = false;               ///< end the search at the first solution met
-  bool use_meet = true;  ///< pieces: prune states right of L/2 against a table of suffixes (header)
-  std::size_t meet_capacity = std::size_t{1} << 23;  ///< suffix states in that table at most (~48 bytes each)
   std::size_t memo_capacity = std::size_t{1} << 22;  ///< states stored at most (~50 bytes each)
   std::size_t max_listed = std::size_t{1} << 20;     ///< maps kept in the result at most
   std::uint64_t node_limit = 0;                      ///< stop after this many nodes; 0 = no limit
@@ -72,9 +70,6 @@ struct ExactResult {
   std::uint64_t memo_hits = 0;          ///< subproblems answered from the memo
   std::size_t memo_entries = 0;
   double seconds = 0;                   ///< wall-clock time of the search
-  std::uint64_t prefix_nodes = 0;        ///< nodes spent building the meet-in-the-middle table
-  std::size_t prefix_states = 0;         ///< states in that table (0: not used)
-  Length meet_split = 0;                 ///< states whose last cut is at or beyond this are checked
   std::uint64_t first_solution_nodes = 0;  ///< nodes expanded when the first solution was met (0: none)
   double first_solution_seconds = -1;      ///< time to the first solution; < 0 when none was met
 };
