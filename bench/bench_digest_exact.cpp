@@ -3,10 +3,12 @@
 //   plain  fragment-by-fragment depth-first search, no memo, symmetry or bound (optional);
 //   old    pieces from the left end, memo (std::unordered_map), mirror symmetry, length bound
 //          (the default before 2026-12-03);
-//   new    the default: pieces from both ends, fail-first end choice, flat memo.
+//   new    the default: pieces from both ends, fail-first end choice, flat memo;
+// and, for comparisons of the choices: e (= new), r (new without run branches), x (without
+// memo), a (alternating ends instead of fail-first), f (new, stopping at the first solution).
 // A plain program, run by hand:
 //   nnsim-bench-digest-exact [n_max] [node_limit] [seeds] [n_min] [n_step] [configs]
-// configs is a string of letters p (plain), o (old), n (new); default "on". Prints n, seed,
+// configs is a string of the letters above; default "on". Prints n, seed,
 // configuration, maps, nodes, seconds, nodes and seconds to the first solution, complete.
 #include <cstdio>
 #include <cstdlib>
@@ -46,12 +48,18 @@ int main(int argc, char** argv) {
           name = "ends-nomemo";
           options.method = ExactOptions::Method::ends;
           options.use_memo = false;
+        } else if (config == 'r') {
+          name = "ends-no-runs";
+          options.use_runs = false;
+        } else if (config == 'f') {
+          name = "new-first";
+          options.stop_at_first_solution = true;
         } else if (config == 'a') {
           name = "ends-alternate";
           options.method = ExactOptions::Method::ends;
           options.fail_first = false;
         } else if (config != 'n') {
-          std::fprintf(stderr, "unknown configuration '%c' (p, o, e or n)\n", config);
+          std::fprintf(stderr, "unknown configuration '%c' (p, o, n, e, r, x, a or f)\n", config);
           return 2;
         }
         options.node_limit = node_limit;

@@ -130,6 +130,27 @@ struct EndMove {
   int who = 0, ia = -1, ib = -1;
 };
 
+/// Run branches (header): `count` complete fragments of the cutting enzyme K of length value
+/// (distinct c index ic, K index k_index) ...
+struct RunItem {
+  std::size_t ic = 0;
+  int k_index = -1;
+  int count = 0;
+};
+/// ... followed by the piece q_ic at whose end the open enzyme O cuts (fragment o_index), K too
+/// when coincident. items index the RunItems of the buffer.
+struct Run {
+  std::size_t q_ic = 0;
+  int o_index = -1;
+  bool coincident = false;
+  std::size_t first_item = 0, items = 0;
+};
+struct RunBuffer {
+  std::vector<Run> runs;
+  std::vector<RunItem> items, candidates, stack;
+  std::vector<std::uint64_t> reach;  // reach[j]: sums of candidates j.. (bitset rows)
+};
+
 class Search {
  public:
   Search(const Instance& instance, const ExactOptions& options, ExactResult& result)
@@ -155,6 +176,7 @@ class Search {
     }
     ends_symmetry_ = options.use_symmetry && instance.a.size() >= 2;
     moves_.resize(2 * instance.c.size() + 2);
+    runs_.resize(2 * instance.c.size() + 2);
     for (std::size_t i = 0; i < a_.counts.size(); ++i) hash_xor(zobrist(0, i, static_cast<std::uint64_t>(a_.counts[i])));
     for (std::size_t i = 0; i < b_.counts.size(); ++i) hash_xor(zobrist(1, i, static_cast<std::uint64_t>(b_.counts[i])));
     for (std::size_t i = 0; i < c_.counts.size(); ++i) hash_xor(zobrist(2, i, static_cast<std::uint64_t>(c_.counts[i])));
@@ -599,16 +621,35 @@ class Search {
       const std::size_t depth = instance_.c.size() - static_cast<std::size_t>(c_left_);
       std::vector<EndMove>& left_moves = moves_[2 * depth];
       std::vector<EndMove>& right_moves = moves_[2 * depth + 1];
-      collect_end_moves(false, left_moves);
-      right_moves.clear();
-      if (!left_moves.empty()) collect_end_moves(true, right_moves);
+      RunBuffer& left_runs = runs_[2 * depth];
+      RunBuffer& right_runs = runs_[2 * depth + 1];
+      // Branches at each end: runs where they apply, single pieces otherwise.
+      const bool left_by_runs = options_.use_runs && collect_runs(false, left_runs);
+      if (!left_by_runs) collect_end_moves(false, left_moves);
+      const std::size_t left_count = left_by_runs ? left_runs.runs.size() : left_moves.size();
+      bool right_by_runs = false;
+      std::size_t right_count = 0;
+      if (left_count > 0) {
+        right_by_runs = options_.use_runs && collect_runs(true, right_runs);
+        if (!right_by_runs) collect_end_moves(true, right_moves);
+        right_count = right_by_runs ? right_runs.runs.size() : right_moves.size();
+      }
       // Fail first (Haralick & Elliott 1980): the end with fewer branches; none at either end
       // means the state is dead. Otherwise the ends alternate.
-      bool right = options_.fail_first ? right_moves.size() < left_moves.size() : depth % 2 == 1;
-      if (right_moves.empty()) right = false, left_moves.clear();
-      for (const EndMove& move : right ? right_moves : left_moves) {
-        if (aborted_) break;
-        total = checked_add(total, apply_end_move(right, move));
+      const bool right = options_.fail_first ? right_count < left_count : depth % 2 == 1;
+      if (left_count > 0 && right_count > 0) {
+        if (right ? right_by_runs : left_by_runs) {
+          const RunBuffer& buffer = right ? right_runs : left_runs;
+          for (const Run& run : buffer.runs) {
+            if (aborted_) break;
+            total = checked_add(total, apply_run(right, run, buffer));
+          }
+        } else {
+          for (const EndMove& move : right ? right_moves : left_moves) {
+            if (aborted_) break;
+            total = checked_add(total, apply_end_move(right, move));
+          }
+        }
       }
     }
     if (options_.use_memo && !aborted_) memo_.insert(key, total);
@@ -616,10 +657,22 @@ class Search {
   }
 
   std::uint64_t apply_end_move(bool right, const EndMove& move) {
+    Saved saved;
+    const std::uint64_t factor = do_move(right, move, saved);
+    std::uint64_t below = search_ends();
+    if (factor == 2) below = checked_add(below, below);
+    undo_move(right, move, saved);
+    return below;
+  }
+
+  struct Saved {
+    Length xl = 0, fal = 0, fbl = 0, xr = 0, gar = 0, gbr = 0, first = 0, last = 0;
+  };
+  /// Lays one piece at an end; returns 2 on the edge that carries the mirror image, else 1.
+  std::uint64_t do_move(bool right, const EndMove& move, Saved& saved) {
     const Length piece = c_.values[move.ic];
     const Length y = right ? xr_ - piece : xl_ + piece;
-    const Length saved_xl = xl_, saved_fal = fal_, saved_fbl = fbl_;
-    const Length saved_xr = xr_, saved_gar = gar_, saved_gbr = gbr_;
+    saved = {xl_, fal_, fbl_, xr_, gar_, gbr_, first_a_, last_a_};
     const Length saved_first = first_a_, saved_last = last_a_;
     std::uint64_t factor = 1;
     take(2, c_, move.ic);
@@ -645,13 +698,12 @@ class Search {
       (right ? gbr_ : fbl_) = y;
     }
     (right ? xr_ : xl_) = y;
-
-    std::uint64_t below = search_ends();
-    if (factor == 2) below = checked_add(below, below);
-
-    xl_ = saved_xl, fal_ = saved_fal, fbl_ = saved_fbl;
-    xr_ = saved_xr, gar_ = saved_gar, gbr_ = saved_gbr;
-    first_a_ = saved_first, last_a_ = saved_last;
+    return factor;
+  }
+  void undo_move(bool right, const EndMove& move, const Saved& saved) {
+    xl_ = saved.xl, fal_ = saved.fal, fbl_ = saved.fbl;
+    xr_ = saved.xr, gar_ = saved.gar, gbr_ = saved.gbr;
+    first_a_ = saved.first, last_a_ = saved.last;
     if (move.who & 2) {
       (right ? right_b_ : seq_b_).pop_back();
       ++b_left_;
@@ -665,7 +717,186 @@ class Search {
     if (move.who == 3) ++zeros_left_;
     ++c_left_;
     give(2, c_, move.ic);
-    return below;
+  }
+
+  // ---- Run branches (header) ----
+
+  /// When exactly one enzyme K cuts at the frontier and the other, O, has an open fragment that
+  /// must end strictly inside (O has two or more fragments left), the pieces up to O's next cut
+  /// are complete K fragments (a multiset S of lengths that are in both c and K's list, in any
+  /// order) and one piece q at whose far end O cuts (and K too, as a coincidence). Fills `out`
+  /// with every such (S, q, O fragment, coincidence) and returns true; false when runs do not
+  /// apply at this end. The sums of S are found through a reachability bitset (the subset-sum
+  /// table of Bellman's dynamic programming), so only runs that reach one of O's fragment ends
+  /// exactly are listed, not every subset on the way.
+  bool collect_runs(bool right, RunBuffer& out) const {
+    out.runs.clear();
+    out.items.clear();
+    const Length x = right ? xr_ : xl_;
+    const bool a_cuts = (right ? gar_ : fal_) == x;
+    const bool b_cuts = (right ? gbr_ : fbl_) == x;
+    if (a_cuts == b_cuts) return false;
+    const bool k_is_a = a_cuts;
+    const Multiset& k_set = k_is_a ? a_ : b_;
+    const Multiset& o_set = k_is_a ? b_ : a_;
+    const std::vector<int>& k_table = k_is_a ? a_index_ : b_index_;
+    const int k_left = k_is_a ? a_left_ : b_left_;
+    const int o_left = k_is_a ? b_left_ : a_left_;
+    if (o_left < 2) return false;
+    const Length o_end = right ? (k_is_a ? gbr_ : gar_) : (k_is_a ? fbl_ : fal_);
+    const Length open = right ? o_end - x : x - o_end;  // O's open part at this end
+    const Length gap = xr_ - xl_;
+    const Length max_target = std::min(longest(o_set) - open, gap - 1);
+    if (max_target <= 0) return true;
+
+    out.candidates.clear();
+    for (std::size_t ic = 0; ic < c_.values.size(); ++ic) {
+      if (c_.counts[ic] == 0 || c_.values[ic] > max_target) continue;
+      const int ki = available(k_set, k_table, c_.values[ic]);
+      if (ki >= 0) {
+        out.candidates.push_back({ic, ki, std::min(c_.counts[ic], k_set.counts[static_cast<std::size_t>(ki)])});
+      }
+    }
+    const std::size_t m = out.candidates.size();
+    const std::size_t words = static_cast<std::size_t>(max_target) / 64 + 1;
+    std::vector<std::uint64_t>& reach = out.reach;
+    reach.assign((m + 1) * words, 0);
+    reach[m * words] = 1;
+    for (std::size_t j = m; j-- > 0;) {
+      std::uint64_t* row = &reach[j * words];
+      const std::uint64_t* next = &reach[(j + 1) * words];
+      std::copy(next, next + words, row);
+      const Length value = c_.values[out.candidates[j].ic];
+      for (int count = 1; count <= out.candidates[j].count && count * value <= max_target; ++count) {
+        shift_or(row, next, words, static_cast<std::size_t>(count * value));
+      }
+    }
+    const auto reachable = [&](std::size_t j, Length sum) {
+      const auto bit = static_cast<std::size_t>(sum);
+      return (reach[j * words + bit / 64] >> (bit % 64) & 1) != 0;
+    };
+
+    for (std::size_t oi = 0; oi < o_set.values.size(); ++oi) {
+      if (o_set.counts[oi] == 0 || o_set.values[oi] <= open) continue;
+      const Length target = o_set.values[oi] - open;
+      if (target > max_target) continue;
+      if (!k_is_a && ends_symmetry_) {
+        // O = A closes the first (last) A fragment at the left (right) end.
+        if (!right && fal_ == 0 && last_a_ > 0 && o_set.values[oi] > last_a_) continue;
+        if (right && gar_ == instance_.L && first_a_ > 0 && o_set.values[oi] < first_a_) continue;
+      }
+      for (std::size_t iq = 0; iq < c_.values.size(); ++iq) {
+        if (c_.counts[iq] == 0 || c_.values[iq] > target || !reachable(0, target - c_.values[iq])) continue;
+        out.stack.clear();
+        enumerate_runs(out, 0, target - c_.values[iq], iq, static_cast<int>(oi), k_set, k_table, k_left, reachable);
+      }
+    }
+    return true;
+  }
+
+  /// row |= next << shift, over bitsets of `words` 64-bit words.
+  static void shift_or(std::uint64_t* row, const std::uint64_t* next, std::size_t words, std::size_t shift) {
+    const std::size_t word_shift = shift / 64, bit_shift = shift % 64;
+    for (std::size_t w = words; w-- > word_shift;) {
+      std::uint64_t moved = next[w - word_shift] << bit_shift;
+      if (bit_shift > 0 && w > word_shift) moved |= next[w - word_shift - 1] >> (64 - bit_shift);
+      row[w] |= moved;
+    }
+  }
+
+  /// Every multiset of candidates j.. summing to `rest` (guided by the reachability rows), each
+  /// completed by the piece q_ic (non-coincident, and coincident when K has a fragment q).
+  template <class Reachable>
+  void enumerate_runs(RunBuffer& out, std::size_t j, Length rest, std::size_t q_ic, int o_index,
+                      const Multiset& k_set, const std::vector<int>& k_table, int k_left,
+                      const Reachable& reachable) const {
+    if (rest == 0) {
+      int used = 0, q_used_c = 0;
+      for (const RunItem& item : out.stack) {
+        used += item.count;
+        if (item.ic == q_ic) q_used_c = item.count;
+      }
+      if (c_.counts[q_ic] - q_used_c <= 0) return;
+      const auto emit = [&](bool coincident) {
+        out.runs.push_back({q_ic, o_index, coincident, out.items.size(), out.stack.size()});
+        out.items.insert(out.items.end(), out.stack.begin(), out.stack.end());
+      };
+      // K's fragment continues past O's cut (one K fragment must be left for it).
+      if (k_left - used >= 1) emit(false);
+      if (zeros_left_ > 0 && k_left - used - 1 >= 1) {
+        const int kq = available(k_set, k_table, c_.values[q_ic]);
+        int kq_used = 0;
+        for (const RunItem& item : out.stack) {
+          if (item.k_index == kq) kq_used = item.count;
+        }
+        if (kq >= 0 && k_set.counts[static_cast<std::size_t>(kq)] - kq_used > 0) emit(true);
+      }
+      return;
+    }
+    if (j == out.candidates.size()) return;
+    const RunItem& candidate = out.candidates[j];
+    const Length value = c_.values[candidate.ic];
+    for (int count = 0; count <= candidate.count && count * value <= rest; ++count) {
+      if (!reachable(j + 1, rest - count * value)) continue;
+      if (count > 0) out.stack.push_back({candidate.ic, candidate.k_index, count});
+      enumerate_runs(out, j + 1, rest - count * value, q_ic, o_index, k_set, k_table, k_left, reachable);
+      if (count > 0) out.stack.pop_back();
+    }
+  }
+
+  /// Lays a run; its pieces may come in any order, each order a different map with the same
+  /// remainder: the count below is multiplied by the multinomial coefficient, and while maps are
+  /// listed every order is laid (std::next_permutation).
+  std::uint64_t apply_run(bool right, const Run& run, const RunBuffer& buffer) {
+    const Length x = right ? xr_ : xl_;
+    const bool k_is_a = (right ? gar_ : fal_) == x;
+    std::vector<EndMove> sequence;
+    std::uint64_t orders = 1;
+    int placed = 0;
+    for (std::size_t k = 0; k < run.items; ++k) {
+      const RunItem& item = buffer.items[run.first_item + k];
+      for (int copy = 1; copy <= item.count; ++copy) {
+        sequence.push_back({item.ic, k_is_a ? 1 : 2, k_is_a ? item.k_index : -1, k_is_a ? -1 : item.k_index});
+        // orders = placed! / prod count!, built up as a product of binomials.
+        ++placed;
+        if (__builtin_mul_overflow(orders, static_cast<std::uint64_t>(placed), &orders)) {
+          throw std::overflow_error("double-digest solution count exceeds 2^64");
+        }
+        orders /= static_cast<std::uint64_t>(copy);
+      }
+    }
+    const Length q = c_.values[run.q_ic];
+    EndMove closing{run.q_ic, 0, -1, -1};
+    if (k_is_a) {
+      closing.who = run.coincident ? 3 : 2;
+      closing.ib = run.o_index;
+      closing.ia = run.coincident ? available(a_, a_index_, q) : -1;
+    } else {
+      closing.who = run.coincident ? 3 : 1;
+      closing.ia = run.o_index;
+      closing.ib = run.coincident ? available(b_, b_index_, q) : -1;
+    }
+    std::vector<Saved> saved(sequence.size() + 1);
+    const auto lay = [&]() {
+      std::uint64_t factor = 1;
+      for (std::size_t k = 0; k < sequence.size(); ++k) factor *= do_move(right, sequence[k], saved[k]);
+      factor *= do_move(right, closing, saved[sequence.size()]);
+      std::uint64_t below = search_ends();
+      if (factor == 2) below = checked_add(below, below);
+      undo_move(right, closing, saved[sequence.size()]);
+      for (std::size_t k = sequence.size(); k-- > 0;) undo_move(right, sequence[k], saved[k]);
+      return below;
+    };
+    const std::uint64_t below = lay();
+    if (below > 0 && orders > 1 && listing()) {
+      const auto by_piece = [](const EndMove& u, const EndMove& v) { return u.ic < v.ic; };
+      while (std::next_permutation(sequence.begin(), sequence.end(), by_piece) && listing() && !aborted_) lay();
+    }
+    std::uint64_t total = 0;
+    if (__builtin_mul_overflow(below, orders, &total)) {
+      throw std::overflow_error("double-digest solution count exceeds 2^64");
+    }
+    return total;
   }
 
   const Instance& instance_;
@@ -693,6 +924,7 @@ class Search {
   bool ends_symmetry_ = false;
   std::vector<int> a_index_, b_index_;
   std::vector<std::vector<EndMove>> moves_;  // per depth: left-end moves, then right-end moves
+  std::vector<RunBuffer> runs_;              // per depth: left-end runs, then right-end runs
 };
 
 }  // namespace

@@ -50,6 +50,7 @@ struct ExactOptions {
   bool use_memo = true;
   bool use_bounds = true;  ///< the length bound (file comment)
   bool fail_first = true;  ///< ends: extend the end with fewer branches (else alternate)
+  bool use_runs = true;    ///< ends: branch on runs of complete fragments (header)
   bool flat_memo = true;   ///< open-addressing memo table (else std::unordered_map, the old one)
   bool stop_at_first_solution = false;               ///< end the search at the first solution met
   std::size_t memo_capacity = std::size_t{1} << 22;  ///< states stored at most (~50 bytes each)

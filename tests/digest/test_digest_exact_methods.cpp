@@ -21,10 +21,11 @@ ExactOptions plain_options() {
   return plain;
 }
 
-/// Every switch combination of the ends search: memo, symmetry, bound, fail-first, flat table.
+/// Every switch combination of the ends search: memo, symmetry, bound, fail-first, flat table,
+/// run branches.
 std::vector<ExactOptions> ends_variants() {
   std::vector<ExactOptions> variants;
-  for (int bits = 0; bits < 32; ++bits) {
+  for (int bits = 0; bits < 64; ++bits) {
     ExactOptions options;
     options.method = ExactOptions::Method::ends;
     options.use_memo = bits & 1;
@@ -32,6 +33,7 @@ std::vector<ExactOptions> ends_variants() {
     options.use_bounds = bits & 4;
     options.fail_first = bits & 8;
     options.flat_memo = bits & 16;
+    options.use_runs = bits & 32;
     if (!options.use_memo && !options.flat_memo) continue;  // the table type is moot without a memo
     variants.push_back(options);
   }
