@@ -9,7 +9,9 @@
 // A plain program, run by hand:
 //   nnsim-bench-digest-exact [n_max] [node_limit] [seeds] [n_min] [n_step] [configs]
 // configs is a string of the letters above; default "on". Prints n, seed,
-// configuration, maps, nodes, seconds, nodes and seconds to the first solution, complete.
+// configuration, maps (a lower bound when not complete: a run branch counts all orders of its
+// pieces at once), nodes, seconds, nodes and seconds to the first solution (-1: none), complete;
+// the first line is the command with every argument spelled out.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -24,6 +26,9 @@ int main(int argc, char** argv) {
   const int n_min = argc > 4 ? std::atoi(argv[4]) : 10;
   const int n_step = argc > 5 ? std::atoi(argv[5]) : 5;
   const std::string configs = argc > 6 ? argv[6] : "on";
+  // The command that reproduces this table, with every argument spelled out.
+  std::printf("# %s %d %llu %d %d %d %s\n", argv[0], n_max, static_cast<unsigned long long>(node_limit), seeds, n_min,
+              n_step, configs.c_str());
   std::printf("%4s %4s %-14s %20s %12s %10s %12s %10s %s\n", "n", "seed", "config", "maps", "nodes", "seconds",
               "first_nodes", "first_s", "complete");
   for (int n = n_min; n <= n_max; n += n_step) {
@@ -70,7 +75,9 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(result.map_count),
                     static_cast<unsigned long long>(result.nodes),
                     result.seconds, static_cast<unsigned long long>(result.first_solution_nodes),
-                    result.first_solution_seconds, result.complete ? "yes" : "no (node limit)");
+                    result.first_solution_seconds, result.complete                  ? "yes"
+                    : options.stop_at_first_solution ? "no (stopped at the first solution)"
+                                                     : "no (node limit)");
         std::fflush(stdout);
       }
     }

@@ -13,7 +13,7 @@
 // [fbl, gbr] exactly. What the search adds to the left-to-right search below:
 //  - fail first (Haralick & Elliott, Artif. Intell. 14, 263 (1980)): at every state the end with
 //    fewer branches is extended, so a dead end at either side is found at once. Alternating the
-//    ends instead costs 4-5 times more nodes (n = 17-18);
+//    ends instead costs 2.6-5 times more nodes (n = 17-18);
 //  - run branches (use_runs): when exactly one enzyme K cuts at the frontier and the other, O,
 //    has an open fragment that must end strictly inside the gap, the pieces up to O's next cut are
 //    complete K fragments (lengths found both in c and in K's list), in any order, then one piece
@@ -24,7 +24,7 @@
 //    branched on: the left-to-right search made every subset of complete fragments on the way a
 //    state of its own, and nearly all of them were dead. The |S|! / prod m! orders of a run give
 //    different maps with the same remainder: counted by that multinomial, laid one by one only
-//    while maps are listed. 10-25 times fewer nodes at n = 16-18;
+//    while maps are listed. 7-25 times fewer nodes at n = 16-18;
 //  - open-fragment test: with one fragment of an enzyme left it spans both open ends exactly;
 //    otherwise the left open fragment ends, and the right one starts, at an interior cut, so some
 //    length left lies strictly between its open part and the gap;
