@@ -3,7 +3,7 @@
 //   plain  fragment-by-fragment depth-first search, no memo, symmetry or bound (optional);
 //   old    pieces from the left end, memo (std::unordered_map), mirror symmetry, length bound
 //          (the default before 2026-12-03);
-//   new    the default: pieces from both ends, fail-first end choice, flat memo;
+//   new    the default: pieces from both ends, fail-first end choice, run branches, flat memo;
 // and, for comparisons of the choices: e (= new), r (new without run branches), x (without
 // memo), a (alternating ends instead of fail-first), f (new, stopping at the first solution).
 // A plain program, run by hand:
