@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 namespace nnsim::anneal {
 
@@ -26,6 +27,70 @@ struct Hash128 {
 };
 struct Hash128Hasher {
   std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low); }
+};
+
+/// Completion counts by 128-bit state hash, at most `capacity` states. The flat variant is an
+/// open-addressing table with linear probing (Knuth, TAOCP vol. 3, 6.4, Algorithm L) that doubles
+/// at half load: one cache line per probe instead of a node allocation per state as in
+/// std::unordered_map (kept for the baseline measurements).
+class Memo {
+ public:
+  Memo(bool flat, std::size_t capacity) : flat_(flat), capacity_(capacity) {}
+  std::optional<std::uint64_t> find(const Hash128& key) const {
+    if (!flat_) {
+      const auto found = map_.find(key);
+      return found == map_.end() ? std::nullopt : std::optional<std::uint64_t>(found->second);
+    }
+    if (slots_.empty()) return std::nullopt;
+    const Hash128 k = stored(key);
+    for (std::size_t i = static_cast<std::size_t>(k.low) & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].key == k) return slots_[i].count;
+      if (slots_[i].key == Hash128{}) return std::nullopt;
+    }
+  }
+  void insert(const Hash128& key, std::uint64_t count) {
+    if (size() >= capacity_) return;
+    if (!flat_) {
+      map_.emplace(key, count);
+      return;
+    }
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    const Hash128 k = stored(key);
+    std::size_t i = static_cast<std::size_t>(k.low) & mask_;
+    for (; slots_[i].key != Hash128{}; i = (i + 1) & mask_) {
+      if (slots_[i].key == k) return;
+    }
+    slots_[i] = {k, count};
+    ++size_;
+  }
+  std::size_t size() const { return flat_ ? size_ : map_.size(); }
+
+ private:
+  struct Slot {
+    Hash128 key;
+    std::uint64_t count = 0;
+  };
+  /// The all-zero key marks an empty slot; one bit of the high word is given up for it.
+  static Hash128 stored(Hash128 key) {
+    key.high |= 1;
+    return key;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(std::size_t{1} << 10, 2 * old.size()), Slot{});
+    mask_ = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.key == Hash128{}) continue;
+      std::size_t i = static_cast<std::size_t>(slot.key.low) & mask_;
+      while (slots_[i].key != Hash128{}) i = (i + 1) & mask_;
+      slots_[i] = slot;
+    }
+  }
+  bool flat_;
+  std::size_t capacity_;
+  std::unordered_map<Hash128, std::uint64_t, Hash128Hasher> map_;
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0, size_ = 0;
 };
 
 /// Key of (list, value index, count): two independent 64-bit words.
@@ -58,18 +123,67 @@ std::uint64_t checked_add(std::uint64_t x, std::uint64_t y) {
   return sum;
 }
 
+/// One branch of the ends search: the next piece (index into the distinct c values) at one end,
+/// and who cuts at its inner end: 1 = A, 2 = B, 3 = both; ia, ib index the fragments closed.
+struct EndMove {
+  std::size_t ic = 0;
+  int who = 0, ia = -1, ib = -1;
+};
+
+/// Run branches (header): `count` complete fragments of the cutting enzyme K of length value
+/// (distinct c index ic, K index k_index) ...
+struct RunItem {
+  std::size_t ic = 0;
+  int k_index = -1;
+  int count = 0;
+};
+/// ... followed by the piece q_ic at whose end the open enzyme O cuts (fragment o_index), K too
+/// when coincident. items index the RunItems of the buffer.
+struct Run {
+  std::size_t q_ic = 0;
+  int o_index = -1;
+  bool coincident = false;
+  std::size_t first_item = 0, items = 0;
+};
+struct RunBuffer {
+  std::vector<Run> runs;
+  std::vector<RunItem> items, candidates, stack;
+  std::vector<std::uint64_t> reach;  // reach[j]: sums of candidates j.. (bitset rows)
+};
+
 class Search {
  public:
   Search(const Instance& instance, const ExactOptions& options, ExactResult& result)
-      : instance_(instance), options_(options), result_(result), a_(instance.a), b_(instance.b), c_(instance.c) {
+      : instance_(instance),
+        options_(options),
+        result_(result),
+        a_(instance.a),
+        b_(instance.b),
+        c_(instance.c),
+        memo_(options.flat_memo, options.memo_capacity),
+        start_(std::chrono::steady_clock::now()) {
     zeros_left_ = static_cast<int>(instance.piece_count() - instance.c.size());
     for (std::size_t i = 0; i < a_.counts.size(); ++i) a_left_ += a_.counts[i];
+    b_left_ = static_cast<int>(instance.b.size());
+    c_left_ = static_cast<int>(instance.c.size());
+    gar_ = gbr_ = xr_ = instance.L;
+    // Length -> index of the distinct value, for the O(1) membership tests of the ends search.
+    if (instance.L <= (Length{1} << 24)) {
+      a_index_.assign(static_cast<std::size_t>(instance.L) + 1, -1);
+      b_index_.assign(static_cast<std::size_t>(instance.L) + 1, -1);
+      for (std::size_t i = 0; i < a_.values.size(); ++i) a_index_[static_cast<std::size_t>(a_.values[i])] = static_cast<int>(i);
+      for (std::size_t i = 0; i < b_.values.size(); ++i) b_index_[static_cast<std::size_t>(b_.values[i])] = static_cast<int>(i);
+    }
+    ends_symmetry_ = options.use_symmetry && instance.a.size() >= 2;
+    moves_.resize(2 * instance.c.size() + 2);
+    runs_.resize(2 * instance.c.size() + 2);
     for (std::size_t i = 0; i < a_.counts.size(); ++i) hash_xor(zobrist(0, i, static_cast<std::uint64_t>(a_.counts[i])));
     for (std::size_t i = 0; i < b_.counts.size(); ++i) hash_xor(zobrist(1, i, static_cast<std::uint64_t>(b_.counts[i])));
     for (std::size_t i = 0; i < c_.counts.size(); ++i) hash_xor(zobrist(2, i, static_cast<std::uint64_t>(c_.counts[i])));
   }
 
   std::uint64_t run() {
+    if (options_.method == ExactOptions::Method::ends) return search_ends();
     if (!(options_.use_symmetry && instance_.a.size() >= 2)) return dispatch();
     std::uint64_t total = 0;
     for (std::size_t r = 0; r < a_.values.size() && !aborted_; ++r) {
@@ -110,6 +224,20 @@ class Search {
     key.high ^= extra.high;
     return key;
   }
+  /// The ends search: the subproblem between the frontiers is fixed, up to translation, by the
+  /// multisets left, the offsets of the open fragments at both ends and the mirror status.
+  Hash128 ends_state_key() const {
+    Hash128 key = hash_;
+    const auto word = [](std::uint64_t salt, std::uint64_t u, std::uint64_t v, std::uint64_t w) {
+      return mix64(salt ^ mix64(u ^ mix64(v ^ mix64(w))));
+    };
+    const std::uint64_t left = static_cast<std::uint64_t>(fal_ - fbl_ + instance_.L);
+    const std::uint64_t right = static_cast<std::uint64_t>(gar_ - gbr_ + instance_.L);
+    const std::uint64_t status = static_cast<std::uint64_t>(mirror_status()) << 40 ^ static_cast<std::uint64_t>(mirror_value());
+    key.low ^= word(0x243f6a8885a308d3ULL, left, right, status);
+    key.high ^= word(0x13198a2e03707344ULL, left, right, status);
+    return key;
+  }
   bool listing() const { return result_.maps.size() < options_.max_listed; }
 
   /// The length bound of the header: for every threshold t (a remaining c value), the remaining
@@ -136,7 +264,17 @@ class Search {
     return true;
   }
 
+  /// Time and nodes to the first solution; with stop_at_first_solution the search ends there.
+  void note_solution() {
+    if (solutions_met_++ == 0) {
+      result_.first_solution_nodes = result_.nodes;
+      result_.first_solution_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+    if (options_.stop_at_first_solution) aborted_ = true;
+  }
+
   void record() {
+    note_solution();
     auto push = [&](RestrictionMap map) {
       if (listing()) {
         result_.maps.push_back(std::move(map));
@@ -151,7 +289,6 @@ class Search {
   }
 
   std::uint64_t dispatch() {
-    b_left_ = static_cast<int>(instance_.b.size());
     return options_.method == ExactOptions::Method::pieces ? search_pieces() : search();
   }
 
@@ -208,16 +345,16 @@ class Search {
   /// when the memo is on.
   std::optional<std::uint64_t> enter(Hash128& key) {
     if (options_.use_memo) {
-      key = state_key();
+      key = options_.method == ExactOptions::Method::ends ? ends_state_key() : state_key();
       const auto found = memo_.find(key);
-      if (found != memo_.end() && (found->second == 0 || !listing())) {
+      if (found && (*found == 0 || !listing())) {
         ++result_.memo_hits;
         // Solutions below a counted state are not listed again.
-        if (found->second > 0) result_.listing_complete = false;
-        return found->second;
+        if (*found > 0) result_.listing_complete = false;
+        return *found;
       }
     }
-    if (options_.node_limit && result_.nodes >= options_.node_limit) {
+    if (aborted_ || (options_.node_limit && result_.nodes >= options_.node_limit)) {
       aborted_ = true;
       return std::uint64_t{0};
     }
@@ -279,7 +416,7 @@ class Search {
         give(2, c_, ic);
       }
     }
-    if (options_.use_memo && !aborted_ && memo_.size() < options_.memo_capacity) memo_.emplace(key, total);
+    if (options_.use_memo && !aborted_) memo_.insert(key, total);
     return total;
   }
 
@@ -292,7 +429,7 @@ class Search {
     Hash128 key{};
     if (const auto answered = enter(key)) return *answered;
     if (options_.use_bounds && !room_for_pieces()) {
-      if (options_.use_memo && memo_.size() < options_.memo_capacity) memo_.emplace(key, 0);
+      if (options_.use_memo) memo_.insert(key, 0);
       return 0;
     }
 
@@ -354,7 +491,411 @@ class Search {
         if (extend_a) ++a_left_;
       }
     }
-    if (options_.use_memo && !aborted_ && memo_.size() < options_.memo_capacity) memo_.emplace(key, total);
+    if (options_.use_memo && !aborted_) memo_.insert(key, total);
+    return total;
+  }
+
+  // ---- The ends search (Method::ends, header) ----
+
+  /// Index of an available fragment of exactly `length` in `set`, or -1.
+  static int available(const Multiset& set, const std::vector<int>& table, Length length) {
+    if (length <= 0) return -1;
+    int index = -1;
+    if (!table.empty()) {
+      if (length >= static_cast<Length>(table.size())) return -1;
+      index = table[static_cast<std::size_t>(length)];
+    } else {
+      index = set.index_of(length);
+    }
+    return index >= 0 && set.counts[static_cast<std::size_t>(index)] > 0 ? index : -1;
+  }
+  /// True when a fragment left in `set` has a length strictly between low and high.
+  static bool some_between(const Multiset& set, Length low, Length high) {
+    for (std::size_t i = 0; i < set.values.size() && set.values[i] > low; ++i) {
+      if (set.counts[i] > 0 && set.values[i] < high) return true;
+    }
+    return false;
+  }
+  static Length longest(const Multiset& set) {
+    for (std::size_t i = 0; i < set.values.size(); ++i) {
+      if (set.counts[i] > 0) return set.values[i];
+    }
+    return 0;
+  }
+  /// Mirror status of the ends search: 0 neither the first nor the last A fragment known, 1 the
+  /// first, 2 the last, 3 both; and the one known value (statuses 1, 2).
+  int mirror_status() const { return (first_a_ > 0 ? 1 : 0) + (last_a_ > 0 ? 2 : 0); }
+  Length mirror_value() const {
+    const int status = mirror_status();
+    return status == 1 ? first_a_ : status == 2 ? last_a_ : 0;
+  }
+
+  /// Necessary conditions on the open fragments: with one fragment of an enzyme left it spans
+  /// both open ends exactly; otherwise the left one ends, and the right one starts, at an interior
+  /// cut strictly between the frontiers.
+  bool ends_alive() const {
+    const auto fits = [&](const Multiset& set, const std::vector<int>& table, int left, Length start, Length end) {
+      if (left == 1) return available(set, table, end - start) >= 0;
+      return some_between(set, xl_ - start, xr_ - start) && some_between(set, end - xr_, end - xl_);
+    };
+    if (!fits(a_, a_index_, a_left_, fal_, gar_) || !fits(b_, b_index_, b_left_, fbl_, gbr_)) return false;
+    return !options_.use_bounds || room_for_pieces();
+  }
+
+  /// Branches at the left (right = false) or right end: a piece p left in c reaches from the
+  /// frontier to y, strictly inside the gap (more than one piece is left), and at y A closes its
+  /// open fragment (length left in a), or B does, or both (a coincidence). An enzyme that does
+  /// not cut at y must have a fragment longer than its open part.
+  void collect_end_moves(bool right, std::vector<EndMove>& moves) const {
+    moves.clear();
+    const Length longest_left_a = a_left_ >= 2 ? longest(a_) : 0;
+    const Length longest_left_b = b_left_ >= 2 ? longest(b_) : 0;
+    for (std::size_t ic = 0; ic < c_.values.size(); ++ic) {
+      if (c_.counts[ic] == 0) continue;
+      const Length y = right ? xr_ - c_.values[ic] : xl_ + c_.values[ic];
+      if (right ? y <= xl_ : y >= xr_) continue;
+      const Length length_a = right ? gar_ - y : y - fal_;
+      const Length length_b = right ? gbr_ - y : y - fbl_;
+      int ia = a_left_ >= 2 ? available(a_, a_index_, length_a) : -1;
+      const int ib = b_left_ >= 2 ? available(b_, b_index_, length_b) : -1;
+      if (ia >= 0 && ends_symmetry_) {
+        // First A fragment <= last A fragment (header).
+        if (!right && fal_ == 0 && last_a_ > 0 && length_a > last_a_) ia = -1;
+        if (right && gar_ == instance_.L && first_a_ > 0 && length_a < first_a_) ia = -1;
+      }
+      const bool a_continues = a_left_ == 1 || length_a < longest_left_a;
+      const bool b_continues = b_left_ == 1 || length_b < longest_left_b;
+      if (ia >= 0 && b_continues) moves.push_back({ic, 1, ia, -1});
+      if (ib >= 0 && a_continues) moves.push_back({ic, 2, -1, ib});
+      if (ia >= 0 && ib >= 0 && zeros_left_ > 0) moves.push_back({ic, 3, ia, ib});
+    }
+  }
+
+  /// One piece left: it fills the gap, and the one A and one B fragment left must span the open
+  /// ends. Returns the solutions this stands for (2 when it also stands for its mirror image).
+  std::uint64_t finish_ends() {
+    if (a_left_ != 1 || b_left_ != 1 || zeros_left_ != 0) return 0;
+    const Length span_a = gar_ - fal_;
+    if (available(a_, a_index_, span_a) < 0 || available(b_, b_index_, gbr_ - fbl_) < 0) return 0;
+    std::uint64_t factor = 1;
+    if (ends_symmetry_ && (fal_ == 0 || gar_ == instance_.L)) {
+      const Length first = fal_ == 0 ? span_a : first_a_;
+      const Length last = gar_ == instance_.L ? span_a : last_a_;
+      if (first > last) return 0;
+      if (first < last) factor = 2;
+    }
+    note_solution();
+    if (!listing()) {
+      result_.listing_complete = false;
+      return factor;
+    }
+    std::vector<Length> sequence_a = seq_a_, sequence_b = seq_b_;
+    sequence_a.push_back(span_a);
+    sequence_b.push_back(gbr_ - fbl_);
+    sequence_a.insert(sequence_a.end(), right_a_.rbegin(), right_a_.rend());
+    sequence_b.insert(sequence_b.end(), right_b_.rbegin(), right_b_.rend());
+    RestrictionMap map = map_from_sequences(sequence_a, sequence_b);
+    // A map with first < last A fragment also stands for its mirror image, whichever edge
+    // carried the factor 2.
+    if (ends_symmetry_ && sequence_a.front() < sequence_a.back()) {
+      if (listing()) {
+        result_.maps.push_back(mirror(map, instance_.L));
+      } else {
+        result_.listing_complete = false;
+      }
+    }
+    if (listing()) {
+      result_.maps.push_back(std::move(map));
+    } else {
+      result_.listing_complete = false;
+    }
+    return factor;
+  }
+
+  std::uint64_t search_ends() {
+    if (c_left_ == 1) return finish_ends();
+    Hash128 key{};
+    if (const auto answered = enter(key)) return *answered;
+    std::uint64_t total = 0;
+    if (ends_alive()) {
+      const std::size_t depth = instance_.c.size() - static_cast<std::size_t>(c_left_);
+      std::vector<EndMove>& left_moves = moves_[2 * depth];
+      std::vector<EndMove>& right_moves = moves_[2 * depth + 1];
+      RunBuffer& left_runs = runs_[2 * depth];
+      RunBuffer& right_runs = runs_[2 * depth + 1];
+      // Branches at each end: runs where they apply, single pieces otherwise.
+      const bool left_by_runs = options_.use_runs && collect_runs(false, left_runs);
+      if (!left_by_runs) collect_end_moves(false, left_moves);
+      const std::size_t left_count = left_by_runs ? left_runs.runs.size() : left_moves.size();
+      bool right_by_runs = false;
+      std::size_t right_count = 0;
+      if (left_count > 0) {
+        right_by_runs = options_.use_runs && collect_runs(true, right_runs);
+        if (!right_by_runs) collect_end_moves(true, right_moves);
+        right_count = right_by_runs ? right_runs.runs.size() : right_moves.size();
+      }
+      // Fail first (Haralick & Elliott 1980): the end with fewer branches; none at either end
+      // means the state is dead. Otherwise the ends alternate.
+      const bool right = options_.fail_first ? right_count < left_count : depth % 2 == 1;
+      if (left_count > 0 && right_count > 0) {
+        if (right ? right_by_runs : left_by_runs) {
+          const RunBuffer& buffer = right ? right_runs : left_runs;
+          for (const Run& run : buffer.runs) {
+            if (aborted_) break;
+            total = checked_add(total, apply_run(right, run, buffer));
+          }
+        } else {
+          for (const EndMove& move : right ? right_moves : left_moves) {
+            if (aborted_) break;
+            total = checked_add(total, apply_end_move(right, move));
+          }
+        }
+      }
+    }
+    if (options_.use_memo && !aborted_) memo_.insert(key, total);
+    return total;
+  }
+
+  std::uint64_t apply_end_move(bool right, const EndMove& move) {
+    Saved saved;
+    const std::uint64_t factor = do_move(right, move, saved);
+    std::uint64_t below = search_ends();
+    if (factor == 2) below = checked_add(below, below);
+    undo_move(right, move, saved);
+    return below;
+  }
+
+  struct Saved {
+    Length xl = 0, fal = 0, fbl = 0, xr = 0, gar = 0, gbr = 0, first = 0, last = 0;
+  };
+  /// Lays one piece at an end; returns 2 on the edge that carries the mirror image, else 1.
+  std::uint64_t do_move(bool right, const EndMove& move, Saved& saved) {
+    const Length piece = c_.values[move.ic];
+    const Length y = right ? xr_ - piece : xl_ + piece;
+    saved = {xl_, fal_, fbl_, xr_, gar_, gbr_, first_a_, last_a_};
+    const Length saved_first = first_a_, saved_last = last_a_;
+    std::uint64_t factor = 1;
+    take(2, c_, move.ic);
+    --c_left_;
+    if (move.who == 3) --zeros_left_;
+    if (move.who & 1) {
+      take(0, a_, static_cast<std::size_t>(move.ia));
+      --a_left_;
+      const Length length = right ? gar_ - y : y - fal_;
+      (right ? right_a_ : seq_a_).push_back(length);
+      if (ends_symmetry_ && !right && fal_ == 0) first_a_ = length;
+      if (ends_symmetry_ && right && gar_ == instance_.L) last_a_ = length;
+      // The edge on which both become known carries the mirror image (header).
+      if (ends_symmetry_ && mirror_status() == 3 && (saved_first == 0 || saved_last == 0) && first_a_ < last_a_) {
+        factor = 2;
+      }
+      (right ? gar_ : fal_) = y;
+    }
+    if (move.who & 2) {
+      take(1, b_, static_cast<std::size_t>(move.ib));
+      --b_left_;
+      (right ? right_b_ : seq_b_).push_back(right ? gbr_ - y : y - fbl_);
+      (right ? gbr_ : fbl_) = y;
+    }
+    (right ? xr_ : xl_) = y;
+    return factor;
+  }
+  void undo_move(bool right, const EndMove& move, const Saved& saved) {
+    xl_ = saved.xl, fal_ = saved.fal, fbl_ = saved.fbl;
+    xr_ = saved.xr, gar_ = saved.gar, gbr_ = saved.gbr;
+    first_a_ = saved.first, last_a_ = saved.last;
+    if (move.who & 2) {
+      (right ? right_b_ : seq_b_).pop_back();
+      ++b_left_;
+      give(1, b_, static_cast<std::size_t>(move.ib));
+    }
+    if (move.who & 1) {
+      (right ? right_a_ : seq_a_).pop_back();
+      ++a_left_;
+      give(0, a_, static_cast<std::size_t>(move.ia));
+    }
+    if (move.who == 3) ++zeros_left_;
+    ++c_left_;
+    give(2, c_, move.ic);
+  }
+
+  // ---- Run branches (header) ----
+
+  /// When exactly one enzyme K cuts at the frontier and the other, O, has an open fragment that
+  /// must end strictly inside (O has two or more fragments left), the pieces up to O's next cut
+  /// are complete K fragments (a multiset S of lengths that are in both c and K's list, in any
+  /// order) and one piece q at whose far end O cuts (and K too, as a coincidence). Fills `out`
+  /// with every such (S, q, O fragment, coincidence) and returns true; false when runs do not
+  /// apply at this end. The sums of S are found through a reachability bitset (the subset-sum
+  /// table of Bellman's dynamic programming), so only runs that reach one of O's fragment ends
+  /// exactly are listed, not every subset on the way.
+  bool collect_runs(bool right, RunBuffer& out) const {
+    out.runs.clear();
+    out.items.clear();
+    const Length x = right ? xr_ : xl_;
+    const bool a_cuts = (right ? gar_ : fal_) == x;
+    const bool b_cuts = (right ? gbr_ : fbl_) == x;
+    if (a_cuts == b_cuts) return false;
+    const bool k_is_a = a_cuts;
+    const Multiset& k_set = k_is_a ? a_ : b_;
+    const Multiset& o_set = k_is_a ? b_ : a_;
+    const std::vector<int>& k_table = k_is_a ? a_index_ : b_index_;
+    const int k_left = k_is_a ? a_left_ : b_left_;
+    const int o_left = k_is_a ? b_left_ : a_left_;
+    if (o_left < 2) return false;
+    const Length o_end = right ? (k_is_a ? gbr_ : gar_) : (k_is_a ? fbl_ : fal_);
+    const Length open = right ? o_end - x : x - o_end;  // O's open part at this end
+    const Length gap = xr_ - xl_;
+    const Length max_target = std::min(longest(o_set) - open, gap - 1);
+    if (max_target <= 0) return true;
+
+    out.candidates.clear();
+    for (std::size_t ic = 0; ic < c_.values.size(); ++ic) {
+      if (c_.counts[ic] == 0 || c_.values[ic] > max_target) continue;
+      const int ki = available(k_set, k_table, c_.values[ic]);
+      if (ki >= 0) {
+        out.candidates.push_back({ic, ki, std::min(c_.counts[ic], k_set.counts[static_cast<std::size_t>(ki)])});
+      }
+    }
+    const std::size_t m = out.candidates.size();
+    const std::size_t words = static_cast<std::size_t>(max_target) / 64 + 1;
+    std::vector<std::uint64_t>& reach = out.reach;
+    reach.assign((m + 1) * words, 0);
+    reach[m * words] = 1;
+    for (std::size_t j = m; j-- > 0;) {
+      std::uint64_t* row = &reach[j * words];
+      const std::uint64_t* next = &reach[(j + 1) * words];
+      std::copy(next, next + words, row);
+      const Length value = c_.values[out.candidates[j].ic];
+      for (int count = 1; count <= out.candidates[j].count && count * value <= max_target; ++count) {
+        shift_or(row, next, words, static_cast<std::size_t>(count * value));
+      }
+    }
+    const auto reachable = [&](std::size_t j, Length sum) {
+      const auto bit = static_cast<std::size_t>(sum);
+      return (reach[j * words + bit / 64] >> (bit % 64) & 1) != 0;
+    };
+
+    for (std::size_t oi = 0; oi < o_set.values.size(); ++oi) {
+      if (o_set.counts[oi] == 0 || o_set.values[oi] <= open) continue;
+      const Length target = o_set.values[oi] - open;
+      if (target > max_target) continue;
+      if (!k_is_a && ends_symmetry_) {
+        // O = A closes the first (last) A fragment at the left (right) end.
+        if (!right && fal_ == 0 && last_a_ > 0 && o_set.values[oi] > last_a_) continue;
+        if (right && gar_ == instance_.L && first_a_ > 0 && o_set.values[oi] < first_a_) continue;
+      }
+      for (std::size_t iq = 0; iq < c_.values.size(); ++iq) {
+        if (c_.counts[iq] == 0 || c_.values[iq] > target || !reachable(0, target - c_.values[iq])) continue;
+        out.stack.clear();
+        enumerate_runs(out, 0, target - c_.values[iq], iq, static_cast<int>(oi), k_set, k_table, k_left, reachable);
+      }
+    }
+    return true;
+  }
+
+  /// row |= next << shift, over bitsets of `words` 64-bit words.
+  static void shift_or(std::uint64_t* row, const std::uint64_t* next, std::size_t words, std::size_t shift) {
+    const std::size_t word_shift = shift / 64, bit_shift = shift % 64;
+    for (std::size_t w = words; w-- > word_shift;) {
+      std::uint64_t moved = next[w - word_shift] << bit_shift;
+      if (bit_shift > 0 && w > word_shift) moved |= next[w - word_shift - 1] >> (64 - bit_shift);
+      row[w] |= moved;
+    }
+  }
+
+  /// Every multiset of candidates j.. summing to `rest` (guided by the reachability rows), each
+  /// completed by the piece q_ic (non-coincident, and coincident when K has a fragment q).
+  template <class Reachable>
+  void enumerate_runs(RunBuffer& out, std::size_t j, Length rest, std::size_t q_ic, int o_index,
+                      const Multiset& k_set, const std::vector<int>& k_table, int k_left,
+                      const Reachable& reachable) const {
+    if (rest == 0) {
+      int used = 0, q_used_c = 0;
+      for (const RunItem& item : out.stack) {
+        used += item.count;
+        if (item.ic == q_ic) q_used_c = item.count;
+      }
+      if (c_.counts[q_ic] - q_used_c <= 0) return;
+      const auto emit = [&](bool coincident) {
+        out.runs.push_back({q_ic, o_index, coincident, out.items.size(), out.stack.size()});
+        out.items.insert(out.items.end(), out.stack.begin(), out.stack.end());
+      };
+      // K's fragment continues past O's cut (one K fragment must be left for it).
+      if (k_left - used >= 1) emit(false);
+      if (zeros_left_ > 0 && k_left - used - 1 >= 1) {
+        const int kq = available(k_set, k_table, c_.values[q_ic]);
+        int kq_used = 0;
+        for (const RunItem& item : out.stack) {
+          if (item.k_index == kq) kq_used = item.count;
+        }
+        if (kq >= 0 && k_set.counts[static_cast<std::size_t>(kq)] - kq_used > 0) emit(true);
+      }
+      return;
+    }
+    if (j == out.candidates.size()) return;
+    const RunItem& candidate = out.candidates[j];
+    const Length value = c_.values[candidate.ic];
+    for (int count = 0; count <= candidate.count && count * value <= rest; ++count) {
+      if (!reachable(j + 1, rest - count * value)) continue;
+      if (count > 0) out.stack.push_back({candidate.ic, candidate.k_index, count});
+      enumerate_runs(out, j + 1, rest - count * value, q_ic, o_index, k_set, k_table, k_left, reachable);
+      if (count > 0) out.stack.pop_back();
+    }
+  }
+
+  /// Lays a run; its pieces may come in any order, each order a different map with the same
+  /// remainder: the count below is multiplied by the multinomial coefficient, and while maps are
+  /// listed every order is laid (std::next_permutation).
+  std::uint64_t apply_run(bool right, const Run& run, const RunBuffer& buffer) {
+    const Length x = right ? xr_ : xl_;
+    const bool k_is_a = (right ? gar_ : fal_) == x;
+    std::vector<EndMove> sequence;
+    std::uint64_t orders = 1;
+    int placed = 0;
+    for (std::size_t k = 0; k < run.items; ++k) {
+      const RunItem& item = buffer.items[run.first_item + k];
+      for (int copy = 1; copy <= item.count; ++copy) {
+        sequence.push_back({item.ic, k_is_a ? 1 : 2, k_is_a ? item.k_index : -1, k_is_a ? -1 : item.k_index});
+        // orders = placed! / prod count!, built up as a product of binomials.
+        ++placed;
+        if (__builtin_mul_overflow(orders, static_cast<std::uint64_t>(placed), &orders)) {
+          throw std::overflow_error("double-digest solution count exceeds 2^64");
+        }
+        orders /= static_cast<std::uint64_t>(copy);
+      }
+    }
+    const Length q = c_.values[run.q_ic];
+    EndMove closing{run.q_ic, 0, -1, -1};
+    if (k_is_a) {
+      closing.who = run.coincident ? 3 : 2;
+      closing.ib = run.o_index;
+      closing.ia = run.coincident ? available(a_, a_index_, q) : -1;
+    } else {
+      closing.who = run.coincident ? 3 : 1;
+      closing.ia = run.o_index;
+      closing.ib = run.coincident ? available(b_, b_index_, q) : -1;
+    }
+    std::vector<Saved> saved(sequence.size() + 1);
+    const auto lay = [&]() {
+      std::uint64_t factor = 1;
+      for (std::size_t k = 0; k < sequence.size(); ++k) factor *= do_move(right, sequence[k], saved[k]);
+      factor *= do_move(right, closing, saved[sequence.size()]);
+      std::uint64_t below = search_ends();
+      if (factor == 2) below = checked_add(below, below);
+      undo_move(right, closing, saved[sequence.size()]);
+      for (std::size_t k = sequence.size(); k-- > 0;) undo_move(right, sequence[k], saved[k]);
+      return below;
+    };
+    const std::uint64_t below = lay();
+    if (below > 0 && orders > 1 && listing()) {
+      const auto by_piece = [](const EndMove& u, const EndMove& v) { return u.ic < v.ic; };
+      while (std::next_permutation(sequence.begin(), sequence.end(), by_piece) && listing() && !aborted_) lay();
+    }
+    std::uint64_t total = 0;
+    if (__builtin_mul_overflow(below, orders, &total)) {
+      throw std::overflow_error("double-digest solution count exceeds 2^64");
+    }
     return total;
   }
 
@@ -370,8 +911,20 @@ class Search {
   Length fa_ = 0, fb_ = 0;
   std::vector<Length> seq_a_, seq_b_;
   Hash128 hash_;
-  std::unordered_map<Hash128, std::uint64_t, Hash128Hasher> memo_;
+  Memo memo_;
   bool aborted_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::uint64_t solutions_met_ = 0;
+  // Ends search: right frontier xr_, ends gar_/gbr_ of the open fragments at the right; pieces
+  // left; fragment sequences read from the right end; first/last A fragment (0 = not yet known).
+  int c_left_ = 0;
+  Length xl_ = 0, fal_ = 0, fbl_ = 0, xr_ = 0, gar_ = 0, gbr_ = 0;
+  std::vector<Length> right_a_, right_b_;
+  Length first_a_ = 0, last_a_ = 0;
+  bool ends_symmetry_ = false;
+  std::vector<int> a_index_, b_index_;
+  std::vector<std::vector<EndMove>> moves_;  // per depth: left-end moves, then right-end moves
+  std::vector<RunBuffer> runs_;              // per depth: left-end runs, then right-end runs
 };
 
 }  // namespace
