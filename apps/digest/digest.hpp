@@ -29,7 +29,8 @@ struct DigestOptions {
   double initial_temperature = 0;
   double final_temperature = 0;
   std::uint64_t restart_after = 0;
-  std::uint64_t replicas = 1;
+  std::uint64_t replicas = 12;
+  std::uint64_t steps_per_exchange = 100;
   bool continue_after_solution = false;
   std::uint64_t trace_every = 10000;
   bool exact = false;

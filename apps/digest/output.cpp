@@ -151,6 +151,8 @@ void write_instances(io::File& file, const std::vector<an::Instance>& instances,
              "ordered pairs (sigma, mu) with H = 0, exact enumeration");
       scalar(g, "exact_nodes", static_cast<std::int64_t>(x.nodes), "search nodes of the enumeration");
       scalar(g, "exact_seconds", x.seconds, "wall time of the enumeration (measured)", "s");
+      scalar(g, "exact_first_solution_seconds", x.first_solution_seconds < 0 ? kNaN : x.first_solution_seconds,
+             "wall time of the enumeration until its first solution, NaN if none (measured)", "s");
       scalar(g, "exact_complete", static_cast<std::int64_t>(x.complete && x.listing_complete ? 1 : 0),
              "1 if the enumeration finished and listed every map");
       std::int64_t missing = 0;
