@@ -82,7 +82,7 @@ void tree_allreduce_impl(MPI_Comm comm, std::size_t leaves, std::size_t width, c
 std::uint64_t content_checksum(const CollectiveState& state, const std::string& parameters_json) {
   Hash64 hash;
   hash.update(parameters_json.data(), parameters_json.size());
-  const std::uint64_t inner = state.checksum();
+  const std::uint64_t inner = state.checksum(true);
   hash.update(&inner, sizeof inner);
   return hash.digest();
 }
@@ -100,6 +100,11 @@ ByteBuffer serialise(const CollectiveState& state) {
     b.put_u64(values.size());
     for (const auto v : values) b.put_u64(v);
   }
+  b.put_u64(state.measured.size());
+  for (const auto& [name, values] : state.measured) {
+    b.put_string(name);
+    b.put_doubles(values);
+  }
   return b;
 }
 
@@ -116,6 +121,11 @@ CollectiveState deserialise(ByteBuffer& b) {
     std::vector<std::uint64_t> values(b.get_u64());
     for (auto& v : values) v = b.get_u64();
     state.put(name, std::move(values));
+  }
+  const auto measured = b.get_u64();
+  for (std::uint64_t i = 0; i < measured; ++i) {
+    auto name = b.get_string();
+    state.put_measured(name, b.get_doubles());
   }
   return state;
 }
@@ -136,7 +146,14 @@ const std::vector<std::uint64_t>& CollectiveState::integer(const std::string& na
   throw UsageError("checkpoint has no array '" + name + "'");
 }
 
-std::uint64_t CollectiveState::checksum() const {
+const std::vector<double>& CollectiveState::measurement(const std::string& name) const {
+  for (const auto& [n, v] : measured) {
+    if (n == name) return v;
+  }
+  throw UsageError("checkpoint has no array '" + name + "'");
+}
+
+std::uint64_t CollectiveState::checksum(bool with_measured) const {
   Hash64 hash;
   for (const auto& [name, values] : reals) {
     hash.update(name.data(), name.size() + 1);
@@ -145,6 +162,12 @@ std::uint64_t CollectiveState::checksum() const {
   for (const auto& [name, values] : integers) {
     hash.update(name.data(), name.size() + 1);
     hash.update(values.data(), values.size() * sizeof(std::uint64_t));
+  }
+  if (with_measured) {
+    for (const auto& [name, values] : measured) {
+      hash.update(name.data(), name.size() + 1);
+      hash.update(values.data(), values.size() * sizeof(double));
+    }
   }
   return hash.digest();
 }
@@ -171,8 +194,15 @@ void save_collective_checkpoint(const std::string& path, const CollectiveState& 
       integer_names.push_back(name);
       integers.write(name, values, {values.size()});
     }
+    std::vector<std::string> measured_names;
+    auto measured = root.create_group("measured");
+    for (const auto& [name, values] : state.measured) {
+      measured_names.push_back(name);
+      measured.write(name, values, {values.size()});
+    }
     root.write_strings("real_names", real_names);
     root.write_strings("integer_names", integer_names);
+    root.write_strings("measured_names", measured_names);
     file.close();
   }
   output.commit();
@@ -206,6 +236,8 @@ CollectiveState load_collective_checkpoint(const std::string& path, const std::s
     for (const auto& name : root.read_strings("real_names")) state.put(name, reals.read<double>(name));
     const auto integers = root.open_group("integers");
     for (const auto& name : root.read_strings("integer_names")) state.put(name, integers.read<std::uint64_t>(name));
+    const auto measured = root.open_group("measured");
+    for (const auto& name : root.read_strings("measured_names")) state.put_measured(name, measured.read<double>(name));
     if (!root.has_attribute("content_checksum") ||
         root.attribute<std::uint64_t>("content_checksum") != content_checksum(state, parameters_json)) {
       throw UsageError("checkpoint '" + path + "' is corrupt: its contents do not match their checksum; pass --force "

@@ -19,9 +19,10 @@
 // Checkpoint layout (load mirrors save):
 //   attrs  format ("nnsim-collective"), format_version (1), parameters_json, git_commit,
 //          content_checksum (fmix64(FNV-1a-64) of parameters_json and every name and value byte)
-//   /real_names, /integer_names   strings, in the order of the state
+//   /real_names, /integer_names, /measured_names   strings, in the order of the state
 //   /reals/<name>                 float64 [n]
 //   /integers/<name>              uint64 [n]
+//   /measured/<name>              float64 [n]  (rank 0's wall times)
 
 #include <mpi.h>
 
@@ -39,6 +40,9 @@ namespace nnsim {
 struct CollectiveState {
   std::vector<std::pair<std::string, std::vector<double>>> reals;
   std::vector<std::pair<std::string, std::vector<std::uint64_t>>> integers;
+  /// Measurements (wall times) that differ between ranks: checkpointed (rank 0's), restored on
+  /// every rank, but left out of the replica comparison.
+  std::vector<std::pair<std::string, std::vector<double>>> measured;
 
   void put(const std::string& name, std::vector<double> values) { reals.emplace_back(name, std::move(values)); }
   void put(const std::string& name, std::vector<std::uint64_t> values) {
@@ -47,8 +51,12 @@ struct CollectiveState {
   /// Throws UsageError naming the array if it is missing.
   const std::vector<double>& real(const std::string& name) const;
   const std::vector<std::uint64_t>& integer(const std::string& name) const;
-  /// fmix64(FNV-1a-64) of every name and value byte.
-  std::uint64_t checksum() const;
+  void put_measured(const std::string& name, std::vector<double> values) {
+    measured.emplace_back(name, std::move(values));
+  }
+  const std::vector<double>& measurement(const std::string& name) const;
+  /// fmix64(FNV-1a-64) of every name and value byte (with `measured`: those too).
+  std::uint64_t checksum(bool with_measured = false) const;
 };
 
 void save_collective_checkpoint(const std::string& path, const CollectiveState& state,

@@ -108,11 +108,15 @@ struct SyntheticModel {
       CollectiveState s;
       s.put("x", x);
       s.put("counters", std::vector<std::uint64_t>{step});
+      s.put("empty", std::vector<double>{});
+      s.put_measured("seconds", std::vector<double>{static_cast<double>(rank)});  // differs between ranks
       return s;
     };
     m.load = [this](const CollectiveState& s) {
       x = s.real("x");
       step = s.integer("counters").at(0);
+      EXPECT_TRUE(s.real("empty").empty());
+      EXPECT_EQ(s.measurement("seconds"), std::vector<double>{0.0});  // rank 0's, on every rank
     };
     return m;
   }
