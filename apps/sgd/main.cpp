@@ -32,10 +32,10 @@ class CollectiveReducer final : public sg::GradientReducer {
     return owned_leaves(leaves, static_cast<std::size_t>(collective_.rank()),
                         static_cast<std::size_t>(collective_.size()));
   }
-  void sum(std::size_t leaves, std::size_t width, const float* local, float* total) override {
+  void sum(std::size_t leaves, std::size_t width, float* local, float* total) override {
     tree_allreduce(collective_.comm(), leaves, width, local, total);
   }
-  void sum(std::size_t leaves, std::size_t width, const double* local, double* total) override {
+  void sum(std::size_t leaves, std::size_t width, double* local, double* total) override {
     tree_allreduce(collective_.comm(), leaves, width, local, total);
   }
 
@@ -58,7 +58,7 @@ CollectiveState to_collective(const sg::TrainerState& s) {
   c.put("parameters", widen(s.parameters));
   c.put("velocity", widen(s.velocity));
   c.put("best_parameters", widen(s.best_parameters));
-  c.put("sums", std::vector<double>{s.epoch_loss_sum, s.epoch_correct, s.best_validation_loss});
+  c.put("sums", std::vector<double>{s.epoch_loss_sum, s.epoch_correct, s.best_validation});
   std::vector<double> history, seconds;
   for (const auto& r : s.history) {
     history.insert(history.end(), {r.train_loss, r.train_accuracy, r.validation_loss, r.validation_accuracy,
@@ -90,7 +90,7 @@ sg::TrainerState from_collective(const CollectiveState& c) {
   }
   s.epoch_loss_sum = sums[0];
   s.epoch_correct = sums[1];
-  s.best_validation_loss = sums[2];
+  s.best_validation = sums[2];
   s.epoch = counters[0];
   s.batch_in_epoch = counters[1];
   s.steps = counters[2];
@@ -140,6 +140,7 @@ Validated validate(const SgdOptions& o, const CommonOptions& common) {
   require(o.batch >= 1 && o.batch <= (1u << 20), "batch", "in [1, 2^20]", o.batch);
   require(o.shards >= 1 && o.shards <= 4096, "shards", "in [1, 4096]", o.shards);
   require(o.shards <= o.batch, "shards", "at most --batch", o.shards);
+  require(o.stop_on == "error" || o.stop_on == "loss", "stop-on", "error or loss", o.stop_on);
   require(o.epochs >= 1 && o.epochs <= 1000000, "epochs", "in [1, 10^6]", o.epochs);
   require(o.train_limit == 0 || o.train_limit >= 2, "train-limit", "0 (all) or at least 2", o.train_limit);
   v.optimizer.learning_rate = o.learning_rate;
@@ -254,7 +255,7 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
   write_described(timing, "samples_trained", s.samples_trained, "training samples processed in all", "1");
 
   auto weights = root.create_group("weights");
-  describe(weights, "weights of the epoch with the lowest validation loss (all epochs without validation)", "1");
+  describe(weights, "weights of the epoch with the lowest validation error (--stop-on) (the last epoch without validation)", "1");
   for (std::size_t l = 1; l <= net.num_layers(); ++l) {
     const std::size_t rows = net.layers()[l], cols = net.layers()[l - 1];
     std::vector<float> layer(rows * (cols + 1));
@@ -324,6 +325,7 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   settings.shards = options.shards;
   settings.epochs = options.epochs;
   settings.patience = options.patience;
+  settings.stop_on_loss = options.stop_on == "loss";
   settings.seed = common.seed;
   settings.key = key;
   settings.threads = common.threads;
@@ -369,7 +371,7 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
            << (s.best_epoch == s.epoch ? " (best)" : "");
       log::info(line.str());
       if (s.stopped_early) {
-        log::info("early stopping: no new minimum of the validation loss for " + std::to_string(options.patience) +
+        log::info("early stopping: no new minimum of the validation " + options.stop_on + " for " + std::to_string(options.patience) +
                   " epochs; keeping the weights of epoch " + std::to_string(s.best_epoch));
       }
     }

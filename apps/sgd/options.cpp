@@ -34,8 +34,10 @@ po::options_description sgd_options(SgdOptions& o) {
      "never on the number of ranks (at most --shards ranks do work)")
     ("epochs", po::value(&o.epochs)->default_value(o.epochs), "maximal number of epochs")
     ("patience", po::value(&o.patience)->default_value(o.patience),
-     "early stopping: stop after this many epochs in a row without a new minimum of the validation loss "
-     "(0 = never; the weights of the best epoch are kept)")
+     "early stopping: stop after this many epochs in a row without a new minimum of the validation error "
+     "(--stop-on; 0 = never; the weights of the best epoch are kept)")
+    ("stop-on", po::value(&o.stop_on)->default_value(o.stop_on),
+     "early-stopping criterion: error (fraction of the validation set misclassified, the book's) or loss")
     ("validation", po::value(&o.validation)->default_value(o.validation),
      "training samples held out for validation (at most half of them)")
     ("train-limit", po::value(&o.train_limit)->default_value(o.train_limit)->value_name("K"),

@@ -28,6 +28,7 @@ struct SgdOptions {
   std::uint64_t shards = 8;
   std::uint64_t epochs = 30;
   std::uint64_t patience = 5;
+  std::string stop_on = "error";
   std::uint64_t validation = 10000;
   std::uint64_t train_limit = 0;
   std::string data_dir = "/usr/share/datasets/fashion-mnist";

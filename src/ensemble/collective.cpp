@@ -28,16 +28,14 @@ template <>
 MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
 
 template <class T>
-void tree_allreduce_impl(MPI_Comm comm, std::size_t leaves, std::size_t width, const T* local, T* total) {
+void tree_allreduce_impl(MPI_Comm comm, std::size_t leaves, std::size_t width, T* local, T* total) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   const auto [first, end] = owned_leaves(leaves, static_cast<std::size_t>(rank), static_cast<std::size_t>(size));
-  auto local_leaf = [&, first = first, end = end](std::size_t lo, std::size_t hi) -> const T* {
-    return hi - lo == 1 && lo >= first && lo < end ? local + (lo - first) * width : nullptr;
-  };
   if (size == 1) {
-    tree_node_sum<T>(0, leaves, width, local_leaf, total);
+    tree_node_sum_in_place<T>(0, leaves, 0, width, local);
+    std::copy(local, local + width, total);
     return;
   }
   // Every rank knows every rank's subtrees: no counts need exchanging.
@@ -60,7 +58,9 @@ void tree_allreduce_impl(MPI_Comm comm, std::size_t leaves, std::size_t width, c
   std::vector<T> gathered(offset);
   T* own = gathered.data() + displacements[static_cast<std::size_t>(rank)];
   for (std::size_t k = 0; k < mine.size(); ++k) {
-    tree_node_sum<T>(mine[k].first, mine[k].second, width, local_leaf, own + k * width);
+    tree_node_sum_in_place<T>(mine[k].first, mine[k].second, first, width, local);
+    const T* node = local + (mine[k].first - first) * width;
+    std::copy(node, node + width, own + k * width);
   }
   MPI_Allgatherv(MPI_IN_PLACE, 0, mpi_type<T>(), gathered.data(), counts.data(), displacements.data(), mpi_type<T>(),
                  comm);
@@ -249,10 +249,10 @@ CollectiveState load_collective_checkpoint(const std::string& path, const std::s
   return state;
 }
 
-void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, const float* local, float* total) {
+void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, float* local, float* total) {
   tree_allreduce_impl<float>(comm, leaves, width, local, total);
 }
-void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, const double* local, double* total) {
+void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, double* local, double* total) {
   tree_allreduce_impl<double>(comm, leaves, width, local, total);
 }
 

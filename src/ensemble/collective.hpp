@@ -70,9 +70,10 @@ CollectiveState load_collective_checkpoint(const std::string& path, const std::s
 /// Canonical tree sum (collective_tree.hpp) of `leaves` leaves of `width` values, leaf k computed
 /// by the rank owned_leaves() assigns it; `local` holds this rank's leaves. Every rank gets the
 /// same bits in `total`. Each rank sends its maximal subtrees (one node when the ranks divide the
-/// leaves evenly into powers of two) with MPI_Allgatherv; every rank then adds them up.
-void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, const float* local, float* total);
-void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, const double* local, double* total);
+/// leaves evenly into powers of two) with MPI_Allgatherv; every rank then adds them up. `local`
+/// is used as scratch space (its subtrees are summed in place).
+void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, float* local, float* total);
+void tree_allreduce(MPI_Comm comm, std::size_t leaves, std::size_t width, double* local, double* total);
 
 /// What the layer needs of a model.
 struct CollectiveModel {

@@ -56,6 +56,20 @@ void tree_node_sum(std::size_t lo, std::size_t hi, std::size_t width,
   for (std::size_t i = 0; i < width; ++i) out[i] = out[i] + right[i];
 }
 
+/// Node [lo, hi) of leaves held contiguously in `values` (rows of `width`, row k = leaf
+/// `first` + k), computed in place: the result overwrites the row of leaf lo, other rows of the
+/// node are clobbered. The same additions in the same order as tree_node_sum, without copies.
+template <class T>
+void tree_node_sum_in_place(std::size_t lo, std::size_t hi, std::size_t first, std::size_t width, T* values) {
+  if (hi - lo < 2) return;
+  const std::size_t mid = lo + (hi - lo) / 2;
+  tree_node_sum_in_place(lo, mid, first, width, values);
+  tree_node_sum_in_place(mid, hi, first, width, values);
+  T* left = values + (lo - first) * width;
+  const T* right = values + (mid - first) * width;
+  for (std::size_t i = 0; i < width; ++i) left[i] = left[i] + right[i];
+}
+
 /// Sum of all `leaves` leaves held contiguously in `values` (leaves x width), in the tree order.
 template <class T>
 void tree_sum(std::size_t leaves, std::size_t width, const T* values, T* out) {

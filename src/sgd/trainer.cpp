@@ -32,11 +32,13 @@ std::pair<std::size_t, std::size_t> piece(std::size_t n, std::size_t pieces, std
 
 }  // namespace
 
-void LocalReducer::sum(std::size_t leaves, std::size_t width, const float* local, float* total) {
-  tree_sum<float>(leaves, width, local, total);
+void LocalReducer::sum(std::size_t leaves, std::size_t width, float* local, float* total) {
+  tree_node_sum_in_place<float>(0, leaves, 0, width, local);
+  std::copy(local, local + width, total);
 }
-void LocalReducer::sum(std::size_t leaves, std::size_t width, const double* local, double* total) {
-  tree_sum<double>(leaves, width, local, total);
+void LocalReducer::sum(std::size_t leaves, std::size_t width, double* local, double* total) {
+  tree_node_sum_in_place<double>(0, leaves, 0, width, local);
+  std::copy(local, local + width, total);
 }
 
 Trainer::Trainer(const Network<float>& network, const Dataset& train, const Dataset& validation,
@@ -54,7 +56,7 @@ Trainer::Trainer(const Network<float>& network, const Dataset& train, const Data
                      " inputs and end with the " + std::to_string(train_.classes) + " classes of the data");
   }
   state_.parameters.assign(network.num_parameters(), 0.0f);
-  state_.best_validation_loss = std::numeric_limits<double>::infinity();
+  state_.best_validation = std::numeric_limits<double>::infinity();
 }
 
 void Trainer::initialise() {
@@ -160,8 +162,9 @@ void Trainer::end_epoch(GradientReducer& reducer) {
   state_.batch_in_epoch = 0;
   state_.epoch_loss_sum = 0;
   state_.epoch_correct = 0;
-  if (validation_.count() == 0 || r.validation_loss < state_.best_validation_loss) {
-    state_.best_validation_loss = validation_.count() ? r.validation_loss : state_.best_validation_loss;
+  const double criterion = settings_.stop_on_loss ? r.validation_loss : 1.0 - r.validation_accuracy;
+  if (validation_.count() == 0 || criterion < state_.best_validation) {
+    state_.best_validation = validation_.count() ? criterion : state_.best_validation;
     state_.best_epoch = state_.epoch;
     state_.best_parameters = state_.parameters;
     state_.epochs_since_best = 0;

@@ -14,8 +14,9 @@
 // Epochs: the permutation of epoch e comes from the stream (seed, key, sample = e, stream 1)
 // (core/rng.hpp), so a resumed run needs only the epoch and batch counters. After each epoch the
 // validation set is evaluated (by shards, the same way); early stopping ends training once the
-// validation loss has not reached a new minimum for `patience` epochs in a row (Section 6.4; the
-// book's MNIST recipe uses 5); the parameters of the best epoch are kept.
+// validation error (fraction misclassified; or the validation loss, with stop_on_loss) has not
+// reached a new minimum for `patience` epochs in a row (Section 6.4; the book's MNIST recipe uses
+// 5); the parameters of the best epoch are kept.
 
 #include <cstddef>
 #include <cstdint>
@@ -35,18 +36,19 @@ class GradientReducer {
   virtual ~GradientReducer() = default;
   /// The leaves [first, end) that this participant computes.
   virtual std::pair<std::size_t, std::size_t> owned(std::size_t leaves) const = 0;
-  /// `local` holds this participant's leaves (end - first rows of `width`); writes the tree sum
-  /// of all leaves into `total` (width values) on every participant.
-  virtual void sum(std::size_t leaves, std::size_t width, const float* local, float* total) = 0;
-  virtual void sum(std::size_t leaves, std::size_t width, const double* local, double* total) = 0;
+  /// `local` holds this participant's leaves (end - first rows of `width`) and may be
+  /// overwritten; writes the tree sum of all leaves into `total` (width values) on every
+  /// participant.
+  virtual void sum(std::size_t leaves, std::size_t width, float* local, float* total) = 0;
+  virtual void sum(std::size_t leaves, std::size_t width, double* local, double* total) = 0;
 };
 
 /// One participant computing every leaf.
 class LocalReducer final : public GradientReducer {
  public:
   std::pair<std::size_t, std::size_t> owned(std::size_t leaves) const override { return {0, leaves}; }
-  void sum(std::size_t leaves, std::size_t width, const float* local, float* total) override;
-  void sum(std::size_t leaves, std::size_t width, const double* local, double* total) override;
+  void sum(std::size_t leaves, std::size_t width, float* local, float* total) override;
+  void sum(std::size_t leaves, std::size_t width, double* local, double* total) override;
 };
 
 struct TrainerSettings {
@@ -54,6 +56,7 @@ struct TrainerSettings {
   std::size_t shards = 8;        ///< S, fixed pieces of each batch (leaves of the sum)
   std::uint64_t epochs = 10;     ///< at most this many epochs
   std::uint64_t patience = 5;    ///< early stopping; 0 = never stop early
+  bool stop_on_loss = false;     ///< early stopping on the validation loss instead of the error
   std::uint64_t seed = 1;
   std::uint64_t key = 0;         ///< random-stream key of the run (core/rng.hpp)
   int threads = 1;               ///< OpenMP threads over the shards of a rank (results do not depend on it)
@@ -85,8 +88,8 @@ struct TrainerState {
   double epoch_correct = 0;
   double epoch_seconds = 0;
   double epoch_seconds_reduction = 0;
-  double best_validation_loss = 0;
-  std::uint64_t best_epoch = 0;          ///< 1-based epoch of the best validation loss; 0 = none yet
+  double best_validation = 0;            ///< lowest validation error (or loss, stop_on_loss) so far
+  std::uint64_t best_epoch = 0;          ///< 1-based epoch of that minimum; 0 = none yet
   std::uint64_t epochs_since_best = 0;
   bool stopped_early = false;
   std::vector<EpochRecord> history;

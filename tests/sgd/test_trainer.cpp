@@ -146,8 +146,26 @@ TEST(Trainer, SaveAndLoadMidEpochContinuesBitForBit) {
   EXPECT_EQ(second.state().history[2].validation_loss, whole.state().history[2].validation_loss);
 }
 
-TEST(Trainer, EarlyStoppingWithPatience) {
+TEST(Trainer, EarlyStoppingOnValidationLoss) {
   // Random labels: the validation loss cannot keep improving, training must stop early.
+  const Problem p = clusters(400, 0.0);
+  Network<float> net({12, 64, 4}, Activation::kRelu, Loss::kCrossEntropy);
+  TrainerSettings s = settings(200);
+  s.patience = 3;
+  s.stop_on_loss = true;
+  Trainer trainer(net, p.train, p.validation, s, momentum());
+  trainer.initialise();
+  LocalReducer reducer;
+  while (!trainer.finished()) trainer.step(reducer);
+  const auto& st = trainer.state();
+  EXPECT_TRUE(st.stopped_early);
+  EXPECT_LT(st.epoch, 200u);
+  EXPECT_EQ(st.epoch, st.best_epoch + 3);
+  EXPECT_EQ(st.history[st.best_epoch - 1].validation_loss, st.best_validation);
+  for (const auto& r : st.history) EXPECT_GE(r.validation_loss, st.best_validation);
+}
+
+TEST(Trainer, EarlyStoppingOnValidationErrorByDefault) {
   const Problem p = clusters(400, 0.0);
   Network<float> net({12, 64, 4}, Activation::kRelu, Loss::kCrossEntropy);
   TrainerSettings s = settings(200);
@@ -158,10 +176,14 @@ TEST(Trainer, EarlyStoppingWithPatience) {
   while (!trainer.finished()) trainer.step(reducer);
   const auto& st = trainer.state();
   EXPECT_TRUE(st.stopped_early);
-  EXPECT_LT(st.epoch, 200u);
   EXPECT_EQ(st.epoch, st.best_epoch + 3);
-  EXPECT_EQ(st.history[st.best_epoch - 1].validation_loss, st.best_validation_loss);
-  for (const auto& r : st.history) EXPECT_GE(r.validation_loss, st.best_validation_loss);
+  EXPECT_EQ(1.0 - st.history[st.best_epoch - 1].validation_accuracy, st.best_validation);
+  for (std::size_t e = 0; e < st.history.size(); ++e) {
+    EXPECT_GE(1.0 - st.history[e].validation_accuracy, st.best_validation);
+    if (e + 1 > st.best_epoch) {
+      EXPECT_LE(st.history[e].validation_accuracy, st.history[st.best_epoch - 1].validation_accuracy);
+    }
+  }
 }
 
 }  // namespace
