@@ -3,6 +3,7 @@
 // identical for any number of ranks and threads and across stops and resumes (src/sgd/trainer.hpp
 // says how; src/ensemble/collective.hpp runs the computation, checkpoints it and stops it).
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -125,7 +126,8 @@ struct Validated {
 
 Validated validate(const SgdOptions& o, const CommonOptions& common) {
   validate_common_options(common);
-  require(common.samples == 1, "samples", "1 (one training spread over all ranks)", common.samples);
+  require(o.ensemble || common.samples == 1, "samples", "1 (one training spread over all ranks) without --ensemble",
+          common.samples);
   Validated v;
   v.layers = parse_layers(o.layers);
   v.activation = sg::activation_from_name(o.activation);
@@ -275,12 +277,65 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
   }
 }
 
+/// --ensemble: independent trainings (tasks of the ensemble layer), each on one thread of one rank.
+int run_ensemble_mode(const sg::Network<float>& network, const sg::Dataset& train, const sg::Dataset& validation,
+                      const sg::Dataset& test, const sg::TrainerSettings& base, const sg::OptimizerSettings& optimizer,
+                      const CommonOptions& common, const ParsedOptions& parsed, const po::options_description& all,
+                      const MpiEnvironment& mpi) {
+  enum Value { kTestAccuracy, kTestLoss, kBestEpoch, kEpochsRun, kBestValidationAccuracy, kSeconds, kValues };
+  GriddedExperiment e;
+  e.program = kProgram;
+  e.experiment = "ensemble";
+  e.spec.num_points = 1;
+  e.observables = {
+      {"test_accuracy", "fraction of the test set classified correctly (weights of the best epoch)", "", "1"},
+      {"test_loss", "mean loss per test sample (weights of the best epoch)", "(7.36)-(7.42) or the quadratic energy",
+       "1"},
+      {"best_epoch", "epoch of the lowest validation error (--stop-on), whose weights were kept", "", "1"},
+      {"epochs_run", "epochs trained (fewer than --epochs after early stopping)", "", "1"},
+      {"best_validation_accuracy", "validation accuracy at best_epoch", "", "1"},
+      {"seconds", "wall time of the training on its core (measured: not reproducible)", "", "s"},
+  };
+  for (const auto& o : e.observables) e.spec.observables.push_back(o.name);
+  e.spec.run = [&, base, optimizer](const Task& task, const CancelFlag& cancel) {
+    const auto start = std::chrono::steady_clock::now();
+    sg::TrainerSettings settings = base;
+    settings.threads = 1;  // the ensemble layer runs one training per thread
+    // Sample s: its own initial weights and shuffles (streams under this key, core/rng.hpp).
+    settings.key = PointKey("nnsim-sgd/ensemble").add("key", base.key).add("sample", task.sample).value();
+    sg::Trainer trainer(network, train, validation, settings, optimizer);
+    trainer.initialise();
+    sg::LocalReducer reducer;
+    while (!trainer.finished()) {
+      if (cancel.load(std::memory_order_relaxed)) throw Cancelled();
+      trainer.step(reducer);
+    }
+    const auto& s = trainer.state();
+    const sg::Evaluation t = trainer.evaluate(test, s.best_parameters, reducer, false);
+    std::vector<double> values(kValues);
+    values[kTestAccuracy] = static_cast<double>(t.correct) / static_cast<double>(t.count);
+    values[kTestLoss] = t.loss_sum / static_cast<double>(t.count);
+    values[kBestEpoch] = static_cast<double>(s.best_epoch);
+    values[kEpochsRun] = static_cast<double>(s.epoch);
+    values[kBestValidationAccuracy] = s.best_epoch > 0 ? s.history[s.best_epoch - 1].validation_accuracy : 0.0;
+    values[kSeconds] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return values;
+  };
+  e.points = {{"epochs", std::vector<std::int64_t>{static_cast<std::int64_t>(base.epochs)},
+               "maximal number of epochs (--epochs)", "1"}};
+  e.point_keys = {base.key};
+  e.attributes = {{"mode", "ensemble of independent trainings; /results/<obs>/mean and stderr over the samples "
+                           "(stderr = sample standard deviation / sqrt(count))"}};
+  return run_gridded_experiment(e, common, parsed, all, mpi);
+}
+
 int run(const MpiEnvironment& mpi, int argc, char** argv) {
   CommonOptions common;
   SgdOptions options;
   po::options_description all;
   all.add(sgd_options(options))
-      .add(common_options(common, "nnsim-sgd.h5", 1, "trainings (must be 1: one training spread over all ranks)"));
+      .add(common_options(common, "nnsim-sgd.h5", 1,
+                          "independent trainings of --ensemble (1 without it: one training spread over all ranks)"));
   auto parsed = parse_options(argc, argv, all, mpi.comm());
   if (print_help_or_version(parsed, kProgram,
                             "A multilayer perceptron trained on Fashion-MNIST by mini-batch stochastic gradient descent\n"
@@ -329,6 +384,9 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   settings.seed = common.seed;
   settings.key = key;
   settings.threads = common.threads;
+  if (options.ensemble) {
+    return run_ensemble_mode(network, train, validation, test, settings, v.optimizer, common, parsed, all, mpi);
+  }
   sg::Trainer trainer(network, train, validation, settings, v.optimizer);
 
   const std::string checkpoint_path = checkpoint_path_for(common.output);

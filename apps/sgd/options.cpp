@@ -46,7 +46,11 @@ po::options_description sgd_options(SgdOptions& o) {
      "folder with Fashion-MNIST's IDX files (Debian package dataset-fashion-mnist)")
     ("no-standardize", po::bool_switch(&o.no_standardize),
      "feed pixel values in [0, 1] instead of standardising each input with training-set mean and deviation "
-     "(6.21)-(6.22)");
+     "(6.21)-(6.22)")
+    ("ensemble", po::bool_switch(&o.ensemble),
+     "ensemble mode: --samples independent trainings (fresh initial weights and shuffles each; the same "
+     "validation split) spread over the ranks, one per rank and thread, with mean and standard error of the "
+     "test accuracy, instead of one training spread over all ranks");
   return d;
 }
 

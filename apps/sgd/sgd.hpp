@@ -33,6 +33,7 @@ struct SgdOptions {
   std::uint64_t train_limit = 0;
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   bool no_standardize = false;
+  bool ensemble = false;
 };
 
 po::options_description sgd_options(SgdOptions& o);

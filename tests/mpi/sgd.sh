@@ -5,6 +5,7 @@
 #    and with 2 threads (only the measured wall times may differ); another --shards differs;
 #  - kill and resume: a run stopped mid-epoch (exit 3, checkpoint) and resumed on another rank
 #    count ends bitwise identical; a --resume with other options is refused;
+#  - ensemble mode: independent trainings over ranks, the same on 1 and 2 ranks, mean and stderr;
 #  - self-description: provenance, description and units on every dataset, shapes, sums;
 #  - bad data and options: wrong magic number, truncated file, label out of range, mismatched
 #    counts, missing data -> exit 2 with a clear message, nothing written.
@@ -109,6 +110,23 @@ expect_rc 0 k3.log "resumed on 4 ranks"
 [[ ! -e kill.h5.checkpoint.h5 ]] || fail "the checkpoint of a finished run must be removed"
 same_training np1.h5 kill.h5
 no_temporaries .
+
+note "ensemble mode"
+ENS=(--data-dir data --layers 784,12,10 --batch 32 --epochs 2 --validation 160 --seed 5 --quiet --ensemble --samples 4)
+drv e1.log 0 "${ENS[@]}" -o e1.h5
+expect_rc 0 e1.log "ensemble, 1 rank"
+drv e2.log 2 "${ENS[@]}" -o e2.h5
+expect_rc 0 e2.log "ensemble, 2 ranks"
+h5same e1.h5 e2.h5 /results/test_accuracy
+"$PY" - e1.h5 <<'PYEOF' || fail "ensemble output"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+acc = f["results/test_accuracy/samples"][0]
+assert acc.shape == (4,) and len(set(acc.tolist())) > 1, acc  # different seeds, different trainings
+assert abs(f["results/test_accuracy/mean"][0] - acc.mean()) < 1e-12
+assert abs(f["results/test_accuracy/stderr"][0] - acc.std(ddof=1) / 2) < 1e-12
+print("-- ensemble: test accuracy %.3f +- %.3f over 4 trainings" % (acc.mean(), acc.std(ddof=1) / 2))
+PYEOF
 
 note "self-description"
 "$PY" - np2.h5 <<'PYEOF' || fail "self-description"
