@@ -44,9 +44,13 @@ class CollectiveReducer final : public sg::GradientReducer {
   const Collective& collective_;
 };
 
-std::vector<double> widen(const std::vector<float>& v) { return {v.begin(), v.end()}; }
-std::vector<float> narrow(const std::vector<double>& v) {
-  std::vector<float> out(v.size());
+template <class Floats>
+std::vector<double> widen(const Floats& v) {
+  return {v.begin(), v.end()};
+}
+template <class Floats = std::vector<float>>
+Floats narrow(const std::vector<double>& v) {
+  Floats out(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v[i]);  // exact: they were floats
   return out;
 }
@@ -77,9 +81,9 @@ CollectiveState to_collective(const sg::TrainerState& s) {
 
 sg::TrainerState from_collective(const CollectiveState& c) {
   sg::TrainerState s;
-  s.parameters = narrow(c.real("parameters"));
+  s.parameters = narrow<sg::AlignedFloats>(c.real("parameters"));
   s.velocity = narrow(c.real("velocity"));
-  s.best_parameters = narrow(c.real("best_parameters"));
+  s.best_parameters = narrow<sg::AlignedFloats>(c.real("best_parameters"));
   const auto& sums = c.real("sums");
   const auto& counters = c.integer("counters");
   const auto& seconds = c.measurement("seconds");

@@ -90,20 +90,28 @@ bool Trainer::step(GradientReducer& reducer) {
   const std::size_t shards = settings_.shards;
   const auto [own_first, own_end] = reducer.owned(shards);
   const std::size_t p = network_.num_parameters();
-  const std::size_t width = p + 2;  // gradient, loss sum, correct count
+  // A leaf: gradient, loss sum, correct count, zero padding to a multiple of 64 bytes, so that
+  // every leaf (the destination of Eigen's products) has the same alignment on every rank.
+  const std::size_t width = (p + 2 + 15) / 16 * 16;
 
-  // This rank's samples only: shards own_first .. own_end - 1 of the batch.
-  const std::size_t lo = piece(m, shards, own_first).first;
-  const std::size_t hi = own_end > own_first ? piece(m, shards, own_end - 1).second : lo;
-  batch_inputs_.resize((hi - lo) * d);
-  batch_labels_.resize(hi - lo);
-  for (std::size_t k = lo; k < hi; ++k) {
-    const std::size_t sample = permutation_[first + k];
-    std::copy(train_.column(sample), train_.column(sample) + d, batch_inputs_.data() + (k - lo) * d);
-    batch_labels_[k - lo] = train_.labels[sample];
-  }
+  // This rank's samples only: shards own_first .. own_end - 1 of the batch, each copied to its
+  // own 64-byte aligned slot, so that a shard's data sits at the same alignment whichever rank
+  // computes it (data.hpp, AlignedAllocator).
   const std::size_t own = own_end - own_first;
-  leaves_.resize(own * width);
+  const std::size_t largest = (m + shards - 1) / shards;
+  const std::size_t slot = (largest * d + 15) / 16 * 16;  // floats; a multiple of 64 bytes
+  batch_inputs_.resize(own * slot);
+  batch_labels_.resize(own * largest);
+  for (std::size_t s = own_first; s < own_end; ++s) {
+    const auto [a, b] = piece(m, shards, s);
+    for (std::size_t k = a; k < b; ++k) {
+      const std::size_t sample = permutation_[first + k];
+      std::copy(train_.column(sample), train_.column(sample) + d,
+                batch_inputs_.data() + (s - own_first) * slot + (k - a) * d);
+      batch_labels_[(s - own_first) * largest + (k - a)] = train_.labels[sample];
+    }
+  }
+  leaves_.assign(own * width, 0.0f);
   if (workspaces_.size() < own) workspaces_.resize(own);
 #pragma omp parallel for num_threads(settings_.threads) schedule(static)
   for (std::size_t s = own_first; s < own_end; ++s) {
@@ -113,10 +121,10 @@ bool Trainer::step(GradientReducer& reducer) {
       std::fill(leaf, leaf + width, 0.0f);
       continue;
     }
-    Network<float>::ConstInputs x(batch_inputs_.data() + (a - lo) * d, static_cast<Eigen::Index>(d),
+    Network<float>::ConstInputs x(batch_inputs_.data() + (s - own_first) * slot, static_cast<Eigen::Index>(d),
                                   static_cast<Eigen::Index>(b - a));
-    const Evaluation e =
-        network_.gradient(state_.parameters, x, batch_labels_.data() + (a - lo), {leaf, p}, workspaces_[s - own_first]);
+    const Evaluation e = network_.gradient(state_.parameters, x, batch_labels_.data() + (s - own_first) * largest,
+                                           {leaf, p}, workspaces_[s - own_first]);
     leaf[p] = static_cast<float>(e.loss_sum);
     leaf[p + 1] = static_cast<float>(e.correct);
   }

@@ -78,9 +78,9 @@ struct EpochRecord {
 
 /// Everything a checkpoint of a training run holds (load mirrors save).
 struct TrainerState {
-  std::vector<float> parameters;
+  AlignedFloats parameters;  ///< aligned: Eigen maps the weight matrices in place (data.hpp)
   std::vector<float> velocity;
-  std::vector<float> best_parameters;
+  AlignedFloats best_parameters;
   std::uint64_t epoch = 0;           ///< epochs completed
   std::uint64_t batch_in_epoch = 0;  ///< batches of the current epoch completed
   std::uint64_t steps = 0;           ///< optimiser steps in total
@@ -131,9 +131,9 @@ class Trainer {
   TrainerState state_;
   std::vector<std::uint32_t> permutation_;
   std::uint64_t permutation_epoch_ = ~std::uint64_t{0};
-  std::vector<float> batch_inputs_;
+  AlignedFloats batch_inputs_;  ///< this rank's shards, each at a 64-byte aligned offset
   std::vector<std::int32_t> batch_labels_;
-  std::vector<float> leaves_;
+  AlignedFloats leaves_;  ///< this rank's shard gradients, each 64-byte aligned
   std::vector<float> total_;
   std::vector<Network<float>::Workspace> workspaces_;
 };

@@ -86,7 +86,7 @@ TEST(Trainer, QuadraticEnergyLearnsToo) {
 TEST(Trainer, ThreadCountDoesNotChangeABit) {
   const Problem p = clusters(600, 3.0);
   Network<float> net({12, 10, 4}, Activation::kTanh, Loss::kCrossEntropy);
-  std::vector<std::vector<float>> results;
+  std::vector<AlignedFloats> results;
   for (const int threads : {1, 2, 3}) {
     Trainer trainer(net, p.train, p.validation, settings(2, threads), momentum());
     trainer.initialise();
@@ -103,7 +103,7 @@ TEST(Trainer, ShardCountChangesRoundingOnly) {
   // -- which is why the shard count is fixed independently of the ranks.
   const Problem p = clusters(600, 3.0);
   Network<float> net({12, 10, 4}, Activation::kTanh, Loss::kCrossEntropy);
-  std::vector<std::vector<float>> results;
+  std::vector<AlignedFloats> results;
   for (const std::size_t shards : {1u, 4u}) {
     TrainerSettings s = settings(2);
     s.shards = shards;
