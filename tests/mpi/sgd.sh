@@ -3,8 +3,8 @@
 # needs neither the 30 MB package nor minutes of training):
 #  - rank invariance: weights, learning curves, test results bitwise identical on 1, 2 and 4 ranks
 #    and with 2 threads (only the measured wall times may differ); another --shards differs;
-#  - kill and resume: a run stopped mid-epoch (exit 3, checkpoint) and resumed on another rank
-#    count ends bitwise identical; a --resume with other options is refused;
+#  - kill and resume: a run stopped mid-epoch (exit 3, checkpoint; the test trigger and
+#    --time-limit) and resumed on another rank count ends bitwise identical; a --resume with other options is refused;
 #  - ensemble mode: independent trainings over ranks, the same on 1 and 2 ranks, mean and stderr;
 #  - self-description: provenance, description and units on every dataset, shapes, sums;
 #  - bad data and options: wrong magic number, truncated file, label out of range, mismatched
@@ -110,6 +110,16 @@ expect_rc 0 k3.log "resumed on 4 ranks"
 [[ ! -e kill.h5.checkpoint.h5 ]] || fail "the checkpoint of a finished run must be removed"
 same_training np1.h5 kill.h5
 no_temporaries .
+# The wall-time path: --time-limit stops at a mini-batch boundary (exit 3), resume finishes.
+LONG=(--data-dir data --layers 784,24,12,10 --batch 16 --epochs 40 --patience 0 --validation 160 --seed 6 --quiet)
+drv long.log 2 "${LONG[@]}" -o long.h5
+expect_rc 0 long.log "40 epochs uninterrupted"
+drv t1.log 2 "${LONG[@]}" --time-limit 0.5 -o timed.h5
+expect_rc 3 t1.log "--time-limit 0.5"
+grep -q "time-limit" t1.log || fail "the stop message does not name --time-limit"
+drv t2.log 1 "${LONG[@]}" -o timed.h5 --resume
+expect_rc 0 t2.log "resumed after --time-limit"
+same_training long.h5 timed.h5
 
 note "ensemble mode"
 ENS=(--data-dir data --layers 784,12,10 --batch 32 --epochs 2 --validation 160 --seed 5 --quiet --ensemble --samples 4)
