@@ -66,16 +66,16 @@ CollectiveState to_collective(const sg::TrainerState& s) {
   c.put("sums", std::vector<double>{s.epoch_loss_sum, s.epoch_correct, s.best_validation});
   std::vector<double> history, seconds;
   for (const auto& r : s.history) {
-    history.insert(history.end(), {r.train_loss, r.train_accuracy, r.validation_loss, r.validation_accuracy,
-                                   r.learning_rate});
+    history.insert(history.end(),
+                   {r.train_loss, r.train_accuracy, r.validation_loss, r.validation_accuracy, r.learning_rate});
     seconds.insert(seconds.end(), {r.seconds, r.seconds_reduction});
   }
   c.put("history", history);
   c.put("counters", std::vector<std::uint64_t>{s.epoch, s.batch_in_epoch, s.steps, s.best_epoch, s.epochs_since_best,
                                                s.stopped_early ? 1u : 0u, s.samples_trained});
   c.put_measured("history_seconds", seconds);
-  c.put_measured("seconds", std::vector<double>{s.epoch_seconds, s.epoch_seconds_reduction, s.train_seconds,
-                                                s.reduction_seconds});
+  c.put_measured("seconds",
+                 std::vector<double>{s.epoch_seconds, s.epoch_seconds_reduction, s.train_seconds, s.reduction_seconds});
   return c;
 }
 
@@ -194,8 +194,8 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
   describe(history, "per-epoch learning curves (the book's Fig. 6.7)", "1");
   const std::size_t epochs = s.history.size();
   std::vector<std::int64_t> epoch(epochs);
-  std::vector<double> train_loss(epochs), train_accuracy(epochs), validation_loss(epochs),
-      validation_accuracy(epochs), learning_rate(epochs), seconds(epochs), seconds_reduction(epochs);
+  std::vector<double> train_loss(epochs), train_accuracy(epochs), validation_loss(epochs), validation_accuracy(epochs),
+      learning_rate(epochs), seconds(epochs), seconds_reduction(epochs);
   for (std::size_t e = 0; e < epochs; ++e) {
     const auto& r = s.history[e];
     epoch[e] = static_cast<std::int64_t>(e + 1);
@@ -210,9 +210,9 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
   auto epoch_scale = history.write("epoch", epoch);
   describe(epoch_scale, "epoch number (1 = after the first pass over the training set)", "1");
   epoch_scale.make_scale("epoch");
-  const std::string loss_equation =
-      net.loss() == sg::Loss::kCrossEntropy ? "(7.36)-(7.42): H = -sum_i t_i log O_i, O = softmax(b^L)"
-                                            : "H = 1/2 sum_i (t_i - O_i)^2, sigmoid outputs (Algorithm 4)";
+  const std::string loss_equation = net.loss() == sg::Loss::kCrossEntropy
+                                        ? "(7.36)-(7.42): H = -sum_i t_i log O_i, O = softmax(b^L)"
+                                        : "H = 1/2 sum_i (t_i - O_i)^2, sigmoid outputs (Algorithm 4)";
   struct Column {
     const char* name;
     const std::vector<double>* values;
@@ -221,12 +221,16 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
   const std::vector<Column> columns = {
       {"train_loss", &train_loss, "mean loss per sample over the epoch's mini-batches, during training", "1",
        loss_equation},
-      {"train_accuracy", &train_accuracy, "fraction of the epoch's training samples classified correctly during "
-       "training", "1", ""},
+      {"train_accuracy", &train_accuracy,
+       "fraction of the epoch's training samples classified correctly during "
+       "training",
+       "1", ""},
       {"validation_loss", &validation_loss, "mean loss per sample on the validation set after the epoch", "1",
        loss_equation},
-      {"validation_accuracy", &validation_accuracy, "fraction of the validation set classified correctly after "
-       "the epoch", "1", ""},
+      {"validation_accuracy", &validation_accuracy,
+       "fraction of the validation set classified correctly after "
+       "the epoch",
+       "1", ""},
       {"learning_rate", &learning_rate, "learning rate eta of the epoch (--schedule)", "1", ""},
       {"seconds", &seconds, "wall time of the epoch (training and validation; measured, not reproducible)", "s", ""},
       {"seconds_reduction", &seconds_reduction, "of which summing shard gradients across ranks (incl. waiting)", "s",
@@ -241,9 +245,9 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
   auto test_group = root.create_group("test");
   describe(test_group, "the test set (10,000 images) under the weights of the best epoch", "1");
   write_described(test_group, "accuracy", static_cast<double>(test.correct) / static_cast<double>(test.count),
-           "fraction of the test set classified correctly", "1");
-  write_described(test_group, "loss", test.loss_sum / static_cast<double>(test.count),
-           "mean loss per test sample", "1", loss_equation);
+                  "fraction of the test set classified correctly", "1");
+  write_described(test_group, "loss", test.loss_sum / static_cast<double>(test.count), "mean loss per test sample", "1",
+                  loss_equation);
   const std::size_t classes = net.layers().back();
   auto confusion = test_group.write("confusion", test.confusion, {classes, classes});
   describe(confusion, "confusion matrix: [true class, predicted class] counts of the test set", "1");
@@ -252,16 +256,18 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
   describe(timing, "measured wall times (not reproducible)", "s");
   const double samples_per_second = s.train_seconds > 0 ? static_cast<double>(s.samples_trained) / s.train_seconds : 0;
   write_described(timing, "samples_per_second", samples_per_second,
-           "training samples per second over all ranks (training steps only)", "1/s");
+                  "training samples per second over all ranks (training steps only)", "1/s");
   write_described(timing, "seconds_training", s.train_seconds, "wall time in training steps", "s");
   write_described(timing, "seconds_reduction", s.reduction_seconds,
-           "wall time of the training steps spent summing shard gradients across ranks (incl. waiting)", "s");
+                  "wall time of the training steps spent summing shard gradients across ranks (incl. waiting)", "s");
   write_described(timing, "seconds_checkpointing", run.seconds_checkpointing,
-           "wall time writing checkpoints in this run", "s");
+                  "wall time writing checkpoints in this run", "s");
   write_described(timing, "samples_trained", s.samples_trained, "training samples processed in all", "1");
 
   auto weights = root.create_group("weights");
-  describe(weights, "weights of the epoch with the lowest validation error (--stop-on) (the last epoch without validation)", "1");
+  describe(weights,
+           "weights of the epoch with the lowest validation error (--stop-on) (the last epoch without validation)",
+           "1");
   for (std::size_t l = 1; l <= net.num_layers(); ++l) {
     const std::size_t rows = net.layers()[l], cols = net.layers()[l - 1];
     std::vector<float> layer(rows * (cols + 1));
@@ -273,11 +279,12 @@ void write_output(io::File& file, const sg::Trainer& trainer, const sg::Evaluati
     }
     auto d = weights.write("layer_" + std::to_string(l), layer, {rows, cols + 1});
     describe(d,
-             "layer " + std::to_string(l) + ": row i holds w_ij for j = 1.." + std::to_string(cols) +
-                 " (columns 0.." + std::to_string(cols - 1) + "), then the threshold theta_i (last column)",
+             "layer " + std::to_string(l) + ": row i holds w_ij for j = 1.." + std::to_string(cols) + " (columns 0.." +
+                 std::to_string(cols - 1) + "), then the threshold theta_i (last column)",
              "1", "b_i = sum_j w_ij V_j - theta_i, V = g(b) (Algorithm 4)");
-    d.set_attribute("activation", l < net.num_layers() ? sg::name_of(net.hidden())
-                                                       : (net.loss() == sg::Loss::kCrossEntropy ? "softmax" : "sigmoid"));
+    d.set_attribute("activation", l < net.num_layers()
+                                      ? sg::name_of(net.hidden())
+                                      : (net.loss() == sg::Loss::kCrossEntropy ? "softmax" : "sigmoid"));
   }
 }
 
@@ -328,8 +335,9 @@ int run_ensemble_mode(const sg::Network<float>& network, const sg::Dataset& trai
   e.points = {{"epochs", std::vector<std::int64_t>{static_cast<std::int64_t>(base.epochs)},
                "maximal number of epochs (--epochs)", "1"}};
   e.point_keys = {base.key};
-  e.attributes = {{"mode", "ensemble of independent trainings; /results/<obs>/mean and stderr over the samples "
-                           "(stderr = sample standard deviation / sqrt(count))"}};
+  e.attributes = {{"mode",
+                   "ensemble of independent trainings; /results/<obs>/mean and stderr over the samples "
+                   "(stderr = sample standard deviation / sqrt(count))"}};
   return run_gridded_experiment(e, common, parsed, all, mpi);
 }
 
@@ -341,14 +349,15 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
       .add(common_options(common, "nnsim-sgd.h5", 1,
                           "independent trainings of --ensemble (1 without it: one training spread over all ranks)"));
   auto parsed = parse_options(argc, argv, all, mpi.comm());
-  if (print_help_or_version(parsed, kProgram,
-                            "A multilayer perceptron trained on Fashion-MNIST by mini-batch stochastic gradient descent\n"
-                            "(back-propagation, the book's Algorithm 4), data-parallel over the MPI ranks: each global\n"
-                            "mini-batch is cut into --shards fixed pieces whose gradients are summed in a fixed tree\n"
-                            "order, so the trained weights are bitwise identical for any number of ranks and threads,\n"
-                            "and after --resume. Writes learning curves, test accuracy, confusion matrix, timing and\n"
-                            "the weights to HDF5.",
-                            all, mpi)) {
+  if (print_help_or_version(
+          parsed, kProgram,
+          "A multilayer perceptron trained on Fashion-MNIST by mini-batch stochastic gradient descent\n"
+          "(back-propagation, the book's Algorithm 4), data-parallel over the MPI ranks: each global\n"
+          "mini-batch is cut into --shards fixed pieces whose gradients are summed in a fixed tree\n"
+          "order, so the trained weights are bitwise identical for any number of ranks and threads,\n"
+          "and after --resume. Writes learning curves, test accuracy, confusion matrix, timing and\n"
+          "the weights to HDF5.",
+          all, mpi)) {
     return kExitOk;
   }
   apply_preset(options, parsed.values);
@@ -368,8 +377,8 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   // Every rank reads the data (errors are the same everywhere).
   sg::Dataset train = sg::read_fashion_mnist(options.data_dir, true, options.train_limit);
   sg::Dataset test = sg::read_fashion_mnist(options.data_dir, false);
-  require(options.validation <= train.count() / 2, "validation", "at most half of the training samples (" +
-          std::to_string(train.count() / 2) + ")", options.validation);
+  require(options.validation <= train.count() / 2, "validation",
+          "at most half of the training samples (" + std::to_string(train.count() / 2) + ")", options.validation);
   RandomStream split_rng = make_stream(common.seed, key, 0, sg::kSplitStream);
   sg::Dataset validation = sg::split_validation(train, options.validation, split_rng);
   if (!options.no_standardize) {
@@ -433,8 +442,9 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
            << (s.best_epoch == s.epoch ? " (best)" : "");
       log::info(line.str());
       if (s.stopped_early) {
-        log::info("early stopping: no new minimum of the validation " + options.stop_on + " for " + std::to_string(options.patience) +
-                  " epochs; keeping the weights of epoch " + std::to_string(s.best_epoch));
+        log::info("early stopping: no new minimum of the validation " + options.stop_on + " for " +
+                  std::to_string(options.patience) + " epochs; keeping the weights of epoch " +
+                  std::to_string(s.best_epoch));
       }
     }
     return epoch_done;

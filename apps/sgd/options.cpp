@@ -6,6 +6,7 @@ namespace nnsim::sgd_app {
 
 po::options_description sgd_options(SgdOptions& o) {
   po::options_description d("Network, training and data");
+  // clang-format off
   d.add_options()
     ("preset", po::value(&o.preset)->default_value(o.preset),
      "none; book: the book's MNIST recipe of Section 8.3 (784-100-10 ReLU, softmax, momentum 0.9, eta 0.001, "
@@ -51,6 +52,7 @@ po::options_description sgd_options(SgdOptions& o) {
      "ensemble mode: --samples independent trainings (fresh initial weights and shuffles each; the same "
      "validation split) spread over the ranks, one per rank and thread, with mean and standard error of the "
      "test accuracy, instead of one training spread over all ranks");
+  // clang-format on
   return d;
 }
 

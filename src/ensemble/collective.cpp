@@ -23,9 +23,13 @@ constexpr std::int64_t kFormatVersion = 1;
 template <class T>
 MPI_Datatype mpi_type();
 template <>
-MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
+MPI_Datatype mpi_type<float>() {
+  return MPI_FLOAT;
+}
 template <>
-MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
+MPI_Datatype mpi_type<double>() {
+  return MPI_DOUBLE;
+}
 
 template <class T>
 void tree_allreduce_impl(MPI_Comm comm, std::size_t leaves, std::size_t width, T* local, T* total) {
@@ -71,12 +75,13 @@ void tree_allreduce_impl(MPI_Comm comm, std::size_t leaves, std::size_t width, T
       known[list[k]] = gathered.data() + displacements[static_cast<std::size_t>(r)] + k * width;
     }
   }
-  tree_node_sum<T>(0, leaves, width,
-                   [&known](std::size_t lo, std::size_t hi) -> const T* {
-                     const auto it = known.find({lo, hi});
-                     return it == known.end() ? nullptr : it->second;
-                   },
-                   total);
+  tree_node_sum<T>(
+      0, leaves, width,
+      [&known](std::size_t lo, std::size_t hi) -> const T* {
+        const auto it = known.find({lo, hi});
+        return it == known.end() ? nullptr : it->second;
+      },
+      total);
 }
 
 std::uint64_t content_checksum(const CollectiveState& state, const std::string& parameters_json) {
@@ -240,7 +245,8 @@ CollectiveState load_collective_checkpoint(const std::string& path, const std::s
     for (const auto& name : root.read_strings("measured_names")) state.put_measured(name, measured.read<double>(name));
     if (!root.has_attribute("content_checksum") ||
         root.attribute<std::uint64_t>("content_checksum") != content_checksum(state, parameters_json)) {
-      throw UsageError("checkpoint '" + path + "' is corrupt: its contents do not match their checksum; pass --force "
+      throw UsageError("checkpoint '" + path +
+                       "' is corrupt: its contents do not match their checksum; pass --force "
                        "to start afresh");
     }
   } catch (const io::IoError& e) {
@@ -363,7 +369,7 @@ CollectiveResult Collective::run(const CollectiveModel& model, const CollectiveC
     }
     MPI_Allreduce(MPI_IN_PLACE, flags, 3, MPI_INT, MPI_MAX, comm_);
     if (flags[0] != 0 || flags[1] != 0) {
-      result.stop_reason = flags[0] != 0 ? std::string("received ") + signal_name(flags[0])
+      result.stop_reason = flags[0] != 0   ? std::string("received ") + signal_name(flags[0])
                            : flags[1] == 1 ? "reached --time-limit " + log::format_duration(control.time_limit)
                                            : "stop after " + std::to_string(stop_after) + " steps (test trigger)";
       if (!control.checkpoint_path.empty()) write_checkpoint(model, control, result);

@@ -90,7 +90,7 @@ struct CollectiveControl {
   std::string checkpoint_path;       ///< empty: never checkpoint
   std::string parameters_json;       ///< stored in checkpoints, matched on resume
   std::string git_commit;
-  bool resume = false;               ///< load checkpoint_path first
+  bool resume = false;  ///< load checkpoint_path first
   /// Rank 0 (testing aid): stop as if signalled after this many steps of this run; 0 = take
   /// NNSIM_STOP_AFTER_STEPS from the environment (itself 0 or unset = never).
   std::uint64_t stop_after_steps = 0;

@@ -73,9 +73,9 @@ void tree_node_sum_in_place(std::size_t lo, std::size_t hi, std::size_t first, s
 /// Sum of all `leaves` leaves held contiguously in `values` (leaves x width), in the tree order.
 template <class T>
 void tree_sum(std::size_t leaves, std::size_t width, const T* values, T* out) {
-  tree_node_sum<T>(0, leaves, width,
-                   [&](std::size_t lo, std::size_t hi) -> const T* { return hi - lo == 1 ? values + lo * width : nullptr; },
-                   out);
+  tree_node_sum<T>(
+      0, leaves, width,
+      [&](std::size_t lo, std::size_t hi) -> const T* { return hi - lo == 1 ? values + lo * width : nullptr; }, out);
 }
 
 }  // namespace nnsim

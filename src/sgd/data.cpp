@@ -62,7 +62,8 @@ IdxArray read_idx(const std::string& path) {
   for (int d = 0; d < magic[3]; ++d) {
     unsigned char b[4] = {};
     if (read_some(file.get(), b, 4, path) != 4) throw UsageError("'" + path + "': truncated IDX header");
-    const std::uint32_t n = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+    const std::uint32_t n =
+        (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
     if (n == 0 || n > (1u << 28)) {
       throw UsageError("'" + path + "': IDX dimension " + std::to_string(d) + " is " + std::to_string(n) +
                        " (expected 1 .. 2^28)");
@@ -89,7 +90,8 @@ Dataset read_idx_dataset(const std::string& images_path, const std::string& labe
   const IdxArray images = read_idx(images_path);
   const IdxArray labels = read_idx(labels_path);
   if (images.dims.size() != 3) {
-    throw UsageError("'" + images_path + "': images must be an IDX array of rank 3 (count x rows x columns), got rank " +
+    throw UsageError("'" + images_path +
+                     "': images must be an IDX array of rank 3 (count x rows x columns), got rank " +
                      std::to_string(images.dims.size()));
   }
   if (labels.dims.size() != 1) {
@@ -133,11 +135,12 @@ Dataset read_fashion_mnist(const std::string& dir, bool train, std::size_t limit
   for (const auto& path : {images, labels}) {
     if (!std::filesystem::is_regular_file(path, ec)) {
       throw UsageError("Fashion-MNIST file '" + path + "' not found" +
-                       (dir == kFashionMnistDir ? std::string(": install the Debian package dataset-fashion-mnist "
-                                                              "(apt-get install dataset-fashion-mnist, or scripts/setup)")
-                                                : std::string(" (--data-dir; Debian's package dataset-fashion-mnist "
-                                                              "installs the files in ") +
-                                                      kFashionMnistDir + ")"));
+                       (dir == kFashionMnistDir
+                            ? std::string(": install the Debian package dataset-fashion-mnist "
+                                          "(apt-get install dataset-fashion-mnist, or scripts/setup)")
+                            : std::string(" (--data-dir; Debian's package dataset-fashion-mnist "
+                                          "installs the files in ") +
+                                  kFashionMnistDir + ")"));
     }
   }
   return read_idx_dataset(images, labels, 10, limit);
@@ -158,7 +161,7 @@ Standardizer Standardizer::fit(const Dataset& training) {
   s.mean.resize(d);
   s.inverse_std.resize(d);
   for (std::size_t i = 0; i < d; ++i) {
-    const double mean = n ? sum[i] / static_cast<double>(n) : 0.0;                               // (6.21)
+    const double mean = n ? sum[i] / static_cast<double>(n) : 0.0;                                 // (6.21)
     const double var = n ? std::max(0.0, sum_sq[i] / static_cast<double>(n) - mean * mean) : 0.0;  // (6.22)
     s.mean[i] = static_cast<float>(mean);
     s.inverse_std[i] = var > 1e-12 ? static_cast<float>(1.0 / std::sqrt(var)) : 1.0f;

@@ -25,9 +25,12 @@ Loss loss_from_name(const std::string& name) {
 
 const char* name_of(Activation a) {
   switch (a) {
-    case Activation::kSigmoid: return "sigmoid";
-    case Activation::kTanh: return "tanh";
-    case Activation::kRelu: return "relu";
+    case Activation::kSigmoid:
+      return "sigmoid";
+    case Activation::kTanh:
+      return "tanh";
+    case Activation::kRelu:
+      return "relu";
   }
   return "?";
 }
@@ -166,8 +169,8 @@ double Network<T>::loss_sum(std::span<const T> parameters, const ConstInputs& in
 }
 
 template <class T>
-Evaluation Network<T>::gradient(std::span<const T> parameters, const ConstInputs& inputs,
-                                const std::int32_t* labels, std::span<T> gradient, Workspace& work) const {
+Evaluation Network<T>::gradient(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels,
+                                std::span<T> gradient, Workspace& work) const {
   const std::size_t L = num_layers();
   forward(parameters, inputs, work);
   Evaluation e = score(work.outputs[L], labels, false);

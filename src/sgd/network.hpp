@@ -18,7 +18,6 @@
 // fixed shards of the batch).
 
 #include <Eigen/Dense>
-
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -22,16 +22,18 @@ Schedule schedule_from_name(const std::string& name) {
   throw UsageError("--schedule must be one of constant, exponential, step, cosine, got " + name);
 }
 
-const char* name_of(Method m) {
-  return m == Method::kSgd ? "sgd" : m == Method::kMomentum ? "momentum" : "nesterov";
-}
+const char* name_of(Method m) { return m == Method::kSgd ? "sgd" : m == Method::kMomentum ? "momentum" : "nesterov"; }
 
 const char* name_of(Schedule s) {
   switch (s) {
-    case Schedule::kConstant: return "constant";
-    case Schedule::kExponential: return "exponential";
-    case Schedule::kStep: return "step";
-    case Schedule::kCosine: return "cosine";
+    case Schedule::kConstant:
+      return "constant";
+    case Schedule::kExponential:
+      return "exponential";
+    case Schedule::kStep:
+      return "step";
+    case Schedule::kCosine:
+      return "cosine";
   }
   return "?";
 }
@@ -39,10 +41,13 @@ const char* name_of(Schedule s) {
 double learning_rate_at(const OptimizerSettings& s, std::uint64_t epoch) {
   const auto e = static_cast<double>(epoch);
   switch (s.schedule) {
-    case Schedule::kConstant: return s.learning_rate;
-    case Schedule::kExponential: return s.learning_rate * std::pow(s.decay, e);
+    case Schedule::kConstant:
+      return s.learning_rate;
+    case Schedule::kExponential:
+      return s.learning_rate * std::pow(s.decay, e);
     case Schedule::kStep:
-      return s.learning_rate * std::pow(s.decay, static_cast<double>(epoch / std::max<std::uint64_t>(1, s.step_epochs)));
+      return s.learning_rate *
+             std::pow(s.decay, static_cast<double>(epoch / std::max<std::uint64_t>(1, s.step_epochs)));
     case Schedule::kCosine: {
       const double total = static_cast<double>(std::max<std::uint64_t>(1, s.total_epochs));
       return 0.5 * s.learning_rate * (1.0 + std::cos(std::numbers::pi * std::min(e, total) / total));

@@ -27,7 +27,7 @@ struct OptimizerSettings {
   double momentum = 0.9;        ///< alpha in (6.31), (6.35)
   double weight_decay = 0;      ///< gamma in (7.50)
   Schedule schedule = Schedule::kConstant;
-  double decay = 0.5;           ///< exponential: eta gamma^epoch; step: eta decay^(epoch / step_epochs)
+  double decay = 0.5;  ///< exponential: eta gamma^epoch; step: eta decay^(epoch / step_epochs)
   std::uint64_t step_epochs = 10;
   std::uint64_t total_epochs = 1;  ///< cosine: eta/2 (1 + cos(pi epoch / total_epochs))
 };

@@ -52,8 +52,8 @@ Trainer::Trainer(const Network<float>& network, const Dataset& train, const Data
   if (settings_.shards < 1) throw UsageError("--shards must be >= 1, got 0");
   if (train_.count() == 0) throw UsageError("no training samples");
   if (train_.features != network.layers().front() || train_.classes != network.layers().back()) {
-    throw UsageError("--layers must start with the " + std::to_string(train_.features) +
-                     " inputs and end with the " + std::to_string(train_.classes) + " classes of the data");
+    throw UsageError("--layers must start with the " + std::to_string(train_.features) + " inputs and end with the " +
+                     std::to_string(train_.classes) + " classes of the data");
   }
   state_.parameters.assign(network.num_parameters(), 0.0f);
   state_.best_validation = std::numeric_limits<double>::infinity();
@@ -204,7 +204,8 @@ Evaluation Trainer::evaluate(const Dataset& data, std::span<const float> paramet
       const std::size_t w = std::min(kChunk, b - c);
       Network<float>::ConstInputs x(data.column(c), static_cast<Eigen::Index>(data.features),
                                     static_cast<Eigen::Index>(w));
-      const Evaluation e = network_.evaluate(parameters, x, data.labels.data() + c, workspaces_[s - own_first], confusion);
+      const Evaluation e =
+          network_.evaluate(parameters, x, data.labels.data() + c, workspaces_[s - own_first], confusion);
       leaf[0] += e.loss_sum;
       leaf[1] += static_cast<double>(e.correct);
       for (std::size_t i = 0; i < e.confusion.size(); ++i) leaf[2 + i] += static_cast<double>(e.confusion[i]);

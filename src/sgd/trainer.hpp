@@ -52,14 +52,14 @@ class LocalReducer final : public GradientReducer {
 };
 
 struct TrainerSettings {
-  std::size_t batch = 128;       ///< m_B, the global mini-batch
-  std::size_t shards = 8;        ///< S, fixed pieces of each batch (leaves of the sum)
-  std::uint64_t epochs = 10;     ///< at most this many epochs
-  std::uint64_t patience = 5;    ///< early stopping; 0 = never stop early
-  bool stop_on_loss = false;     ///< early stopping on the validation loss instead of the error
+  std::size_t batch = 128;     ///< m_B, the global mini-batch
+  std::size_t shards = 8;      ///< S, fixed pieces of each batch (leaves of the sum)
+  std::uint64_t epochs = 10;   ///< at most this many epochs
+  std::uint64_t patience = 5;  ///< early stopping; 0 = never stop early
+  bool stop_on_loss = false;   ///< early stopping on the validation loss instead of the error
   std::uint64_t seed = 1;
-  std::uint64_t key = 0;         ///< random-stream key of the run (core/rng.hpp)
-  int threads = 1;               ///< OpenMP threads over the shards of a rank (results do not depend on it)
+  std::uint64_t key = 0;  ///< random-stream key of the run (core/rng.hpp)
+  int threads = 1;        ///< OpenMP threads over the shards of a rank (results do not depend on it)
 };
 
 /// The random streams of a training run under (seed, key, sample): stream 0 initial weights
@@ -88,13 +88,13 @@ struct TrainerState {
   double epoch_correct = 0;
   double epoch_seconds = 0;
   double epoch_seconds_reduction = 0;
-  double best_validation = 0;            ///< lowest validation error (or loss, stop_on_loss) so far
-  std::uint64_t best_epoch = 0;          ///< 1-based epoch of that minimum; 0 = none yet
+  double best_validation = 0;    ///< lowest validation error (or loss, stop_on_loss) so far
+  std::uint64_t best_epoch = 0;  ///< 1-based epoch of that minimum; 0 = none yet
   std::uint64_t epochs_since_best = 0;
   bool stopped_early = false;
   std::vector<EpochRecord> history;
-  double train_seconds = 0;              ///< wall time in training steps (throughput)
-  double reduction_seconds = 0;          ///< of which in GradientReducer::sum
+  double train_seconds = 0;      ///< wall time in training steps (throughput)
+  double reduction_seconds = 0;  ///< of which in GradientReducer::sum
   std::uint64_t samples_trained = 0;
 };
 
@@ -109,8 +109,7 @@ class Trainer {
   /// Returns true when an epoch ended. Collective over the reducer's participants.
   bool step(GradientReducer& reducer);
   /// Loss, accuracy and confusion matrix of `data` under `parameters`, computed in shards.
-  Evaluation evaluate(const Dataset& data, std::span<const float> parameters, GradientReducer& reducer,
-                      bool confusion);
+  Evaluation evaluate(const Dataset& data, std::span<const float> parameters, GradientReducer& reducer, bool confusion);
   std::size_t batches_per_epoch() const;
   /// The live state (its `velocity` is filled by save() only).
   const TrainerState& state() const { return state_; }

@@ -37,8 +37,8 @@ T leaf_value(std::uint64_t step, std::size_t leaf, std::size_t i) {
 template <class T>
 void check_tree_allreduce(std::size_t leaves, std::size_t width) {
   Collective collective(MPI_COMM_WORLD);
-  const auto [first, end] = owned_leaves(leaves, static_cast<std::size_t>(collective.rank()),
-                                         static_cast<std::size_t>(collective.size()));
+  const auto [first, end] =
+      owned_leaves(leaves, static_cast<std::size_t>(collective.rank()), static_cast<std::size_t>(collective.size()));
   std::vector<T> all(leaves * width), local((end - first) * width);
   for (std::size_t k = 0; k < leaves; ++k) {
     for (std::size_t i = 0; i < width; ++i) all[k * width + i] = leaf_value<T>(1, k, i);
@@ -84,9 +84,9 @@ struct SyntheticModel {
   static constexpr std::uint64_t kSteps = 45;
 
   bool advance(bool distributed) {
-    const auto [first, end] = distributed ? owned_leaves(kLeaves, static_cast<std::size_t>(rank),
-                                                         static_cast<std::size_t>(size))
-                                          : std::pair<std::size_t, std::size_t>{0, kLeaves};
+    const auto [first, end] =
+        distributed ? owned_leaves(kLeaves, static_cast<std::size_t>(rank), static_cast<std::size_t>(size))
+                    : std::pair<std::size_t, std::size_t>{0, kLeaves};
     std::vector<double> local((end - first) * x.size()), total(x.size());
     for (std::size_t k = first; k < end; ++k) {
       for (std::size_t i = 0; i < x.size(); ++i) local[(k - first) * x.size() + i] = leaf_value<double>(step, k, i);

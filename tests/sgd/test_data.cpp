@@ -42,8 +42,8 @@ class IdxFiles : public ::testing::Test {
       gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
       gzclose(f);
     } else {
-      std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                  static_cast<std::streamsize>(bytes.size()));
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     }
     return path;
   }
@@ -90,10 +90,16 @@ TEST_F(IdxFiles, RejectsCorruptFiles) {
   expect_usage_error([&] { read_idx(write("header", {0, 0, 8, 3, 0, 0}, false)); }, "truncated");
   expect_usage_error([&] { read_idx((dir_ / "none").string()); }, "no such file");
   const auto images = write("i", idx_bytes({3, 2, 2}, images_), true);
-  expect_usage_error([&] { read_idx_dataset(images, write("bad", idx_bytes({3}, {0, 2, 3}), true), 3); },
-                     "out of range");
-  expect_usage_error([&] { read_idx_dataset(images, write("two", idx_bytes({2}, {0, 1}), true), 3); },
-                     "holds 3 images");
+  expect_usage_error(
+      [&] {
+        read_idx_dataset(images, write("bad", idx_bytes({3}, {0, 2, 3}), true), 3);
+      },
+      "out of range");
+  expect_usage_error(
+      [&] {
+        read_idx_dataset(images, write("two", idx_bytes({2}, {0, 1}), true), 3);
+      },
+      "holds 3 images");
   expect_usage_error([&] { read_idx_dataset(labels, labels, 3); }, "rank 3");
   // gzip data cut in the middle of the stream
   const auto gz = write("whole", idx_bytes({3, 2, 2}, images_), true);

@@ -55,8 +55,7 @@ TEST_P(GradientCheck, AgreesWithFiniteDifferences) {
     const double numeric = (up - down) / (2 * h);
     const double error = std::abs(numeric - grad[i]) / std::max(1e-3, std::abs(numeric) + std::abs(grad[i]));
     worst = std::max(worst, error);
-    ASSERT_LT(error, 1e-5) << "parameter " << i << ": back-propagated " << grad[i] << ", finite difference "
-                           << numeric;
+    ASSERT_LT(error, 1e-5) << "parameter " << i << ": back-propagated " << grad[i] << ", finite difference " << numeric;
   }
   // The check has teeth: a wrong sign on the thresholds would be caught.
   const std::size_t t = net.thresholds_offset(1);
@@ -64,13 +63,11 @@ TEST_P(GradientCheck, AgreesWithFiniteDifferences) {
   RecordProperty("worst_relative_error", std::to_string(worst));
 }
 
-INSTANTIATE_TEST_SUITE_P(AllLayersAndLosses, GradientCheck,
-                         ::testing::Values(Case{Activation::kSigmoid, Loss::kCrossEntropy},
-                                           Case{Activation::kTanh, Loss::kCrossEntropy},
-                                           Case{Activation::kRelu, Loss::kCrossEntropy},
-                                           Case{Activation::kSigmoid, Loss::kQuadratic},
-                                           Case{Activation::kTanh, Loss::kQuadratic},
-                                           Case{Activation::kRelu, Loss::kQuadratic}));
+INSTANTIATE_TEST_SUITE_P(
+    AllLayersAndLosses, GradientCheck,
+    ::testing::Values(Case{Activation::kSigmoid, Loss::kCrossEntropy}, Case{Activation::kTanh, Loss::kCrossEntropy},
+                      Case{Activation::kRelu, Loss::kCrossEntropy}, Case{Activation::kSigmoid, Loss::kQuadratic},
+                      Case{Activation::kTanh, Loss::kQuadratic}, Case{Activation::kRelu, Loss::kQuadratic}));
 
 TEST(Network, InitialisationHasFanInVarianceAndZeroThresholds) {
   Network<double> net({400, 300, 10}, Activation::kRelu, Loss::kCrossEntropy);
