@@ -168,6 +168,23 @@ assert f["timing/samples_per_second"][()] > 0
 print("-- self-describing; test accuracy %.3f" % f["test/accuracy"][()])
 PYEOF
 
+note "presets: the preset's values, explicit options win"
+drv preset.log 0 --data-dir data --preset recommended --epochs 1 --learning-rate 0.02 --validation 160 --quiet \
+  -o preset.h5
+expect_rc 0 preset.log "--preset recommended"
+"$PY" - preset.h5 <<'PYEOF' || fail "preset values"
+import sys, json, h5py
+a = h5py.File(sys.argv[1], "r").attrs
+p = json.loads(a["parameters_json"])
+want = {"preset": "recommended", "layers": "784,256,128,10", "optimizer": "nesterov", "schedule": "cosine",
+        "batch": 128, "weight-decay": 5e-4, "momentum": 0.9, "learning-rate": 0.02, "epochs": 1, "patience": 10}
+bad = {k: (p.get(k), v) for k, v in want.items() if p.get(k) != v}
+assert not bad, bad
+assert a["learning-rate"] == 0.02 and a["optimizer"] == "nesterov"
+assert h5py.File(sys.argv[1], "r")["weights/layer_2"].shape == (128, 257)
+print("-- preset recommended with --learning-rate 0.02 and --epochs 1 given explicitly: as expected")
+PYEOF
+
 note "bad data and options"
 prepare() {
   case $1 in
