@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Training throughput of nnsim-sgd against PyTorch doing the same work, in the same run
+# (docs/performance.md, section nnsim-sgd): 784-256-128-10 ReLU + softmax/cross-entropy, SGD with
+# momentum 0.9, eta 0.05, mini-batches of 128, float32, standardised Fashion-MNIST inputs, the
+# first 20,000 training images, best of 2 epochs (PyTorch) / mean over 2 epochs (nnsim-sgd:
+# /timing/samples_per_second, training steps only).
+#
+#   bash bench/run_bench_sgd.sh BUILD_DIR [NATIVE_BUILD_DIR]
+#
+# BUILD_DIR: the portable build (x86-64-v2); NATIVE_BUILD_DIR (optional): a build configured
+# with -DNNSIM_NATIVE=ON (AVX2/FMA where the CPU has them). Needs python3-torch and
+# libopenblas0-pthread (Debian); PyTorch runs with OPENBLAS_NUM_THREADS=1 and 1 and 2 torch
+# threads (its best setting counts). nnsim-sgd runs on 1 rank with 1 and 2 threads, and on
+# 2 ranks, with --shards 8 (the default) and 2.
+set -euo pipefail
+build=$(realpath "$1")
+native=${2:+$(realpath "$2")}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/nnsim-bench-sgd.XXXXXX")
+trap 'rm -rf -- "$work"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_mpi_yield_when_idle=1
+ARGS=(--layers 784,256,128,10 --activation relu --optimizer momentum --momentum 0.9 --learning-rate 0.05
+      --batch 128 --train-limit 20000 --validation 2000 --epochs 2 --patience 0 --seed 1 --quiet --force)
+
+rate() { /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); t=f['timing']; \
+print('samples_per_second=%.0f reduction=%.1f%%' % (t['samples_per_second'][()], \
+100*t['seconds_reduction'][()]/t['seconds_training'][()]))" "$1"; }
+
+echo "# $(date -u '+%F %T') $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$here/sgd_torch_baseline.py" --samples 20000 --epochs 2 --threads 1,2
+for variant in portable${native:+ native}; do
+  dir=$build
+  [[ $variant == native ]] && dir=$native
+  driver=$dir/apps/nnsim-sgd
+  for shards in 8 2; do
+    OMP_NUM_THREADS=1 "$driver" "${ARGS[@]}" --shards "$shards" --threads 1 -o "$work/a.h5"
+    echo "nnsim-sgd $variant shards=$shards ranks=1 threads=1 $(rate "$work/a.h5")"
+    OMP_NUM_THREADS=2 "$driver" "${ARGS[@]}" --shards "$shards" --threads 2 -o "$work/b.h5"
+    echo "nnsim-sgd $variant shards=$shards ranks=1 threads=2 $(rate "$work/b.h5")"
+    OMP_NUM_THREADS=1 mpirun -n 2 "$driver" "${ARGS[@]}" --shards "$shards" --threads 1 -o "$work/c.h5"
+    echo "nnsim-sgd $variant shards=$shards ranks=2 threads=1 $(rate "$work/c.h5")"
+    h5diff -q "$work/a.h5" "$work/c.h5" /weights && h5diff -q "$work/a.h5" "$work/b.h5" /weights ||
+      echo "ERROR: weights differ between 1 rank, 2 threads and 2 ranks"
+  done
+done
