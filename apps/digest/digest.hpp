@@ -29,7 +29,7 @@ struct DigestOptions {
   double initial_temperature = 0;
   double final_temperature = 0;
   std::uint64_t restart_after = 0;
-  std::uint64_t replicas = 12;
+  std::string replicas = "12";
   std::uint64_t steps_per_exchange = 100;
   bool continue_after_solution = false;
   std::uint64_t trace_every = 10000;
@@ -38,14 +38,34 @@ struct DigestOptions {
 
 po::options_description digest_options(DigestOptions& options);
 
+/// One combination of the list-valued options --energy, --replicas, --schedule and --move-mix
+/// (a "configuration"): the runs of every instance are repeated for each, so that one run of the
+/// driver compares energies, schedules and move sets on the same instances.
+struct Configuration {
+  std::string energy;    ///< "unmatched" or "book"
+  std::string schedule;  ///< "geometric", ...
+  std::string move_mix;  ///< "R,S,T" as given
+  std::uint64_t replicas = 1;
+  anneal::DigestEnergy energy_form = anneal::DigestEnergy::unmatched;
+  anneal::DigestMoveMix mix;
+  anneal::AnnealOptions options;
+  std::string label() const;  ///< "energy=..., replicas=..., schedule=..., move-mix=..."
+};
+
+/// The configurations of the run: the product of the lists, energy outermost, then replicas,
+/// schedule, move-mix. Throws UsageError naming the option.
+std::vector<Configuration> configurations(const DigestOptions& options);
+
 /// The instances of the run, in order (file order or --instance order, then --instance-text,
 /// then --planted), each validated; the planted ones are drawn from streams keyed by (seed,
 /// their parameters). Throws UsageError naming the problem.
 std::vector<anneal::Instance> load_instances(const DigestOptions& options, std::uint64_t seed);
 
-/// The engine options of the run; throws UsageError naming the option.
-anneal::AnnealOptions anneal_options(const DigestOptions& options);
-anneal::DigestMoveMix move_mix(const DigestOptions& options);
+/// The engine options of one configuration; throws UsageError naming the option.
+anneal::AnnealOptions anneal_options(const DigestOptions& options, const std::string& schedule,
+                                     std::uint64_t replicas);
+/// One move mix "R,S,T"; throws UsageError naming --move-mix.
+anneal::DigestMoveMix move_mix(const std::string& text);
 
 /// Widths of the record rows: a solution row is the A cuts then the B cuts (NaN-padded to the
 /// largest instance), a state row sigma then mu.
@@ -60,9 +80,10 @@ struct InstanceSummary {
   double seconds_per_solution = 0;   ///< total run time / runs that found a solution
   double mean_steps_to_solution = 0; ///< over solved runs
 };
-void write_instances(io::File& file, const std::vector<anneal::Instance>& instances, const EnsembleSpec& spec,
-                     const EnsembleResult& result, const DigestOptions& options,
-                     const std::vector<anneal::ExactResult>& exact);
+/// Points are instance-major: point i * C + c is instance i under configuration c.
+void write_instances(io::File& file, const std::vector<anneal::Instance>& instances,
+                     const std::vector<Configuration>& configurations, const EnsembleSpec& spec,
+                     const EnsembleResult& result, const std::vector<anneal::ExactResult>& exact);
 
 /// Values of a task, in this order (EnsembleSpec observables).
 enum TaskValue : std::size_t {

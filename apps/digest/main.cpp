@@ -31,12 +31,14 @@ po::options_description digest_options(DigestOptions& o) {
      "(distinct cut sites), drawn from the seed")
     ("energy", po::value(&o.energy)->default_value(o.energy),
      "energy to minimise: unmatched (the number of pieces of c that the map does not reproduce exactly; "
-     "zero at exactly the same solutions as book, found far faster) or book (the book's (4.15))")
+     "zero at exactly the same solutions as book, found far faster) or book (the book's (4.15)); a "
+     "comma-separated list runs every instance with each (see 'configurations' below)")
     ("schedule", po::value(&o.schedule)->default_value(o.schedule),
-     "cooling schedule: geometric, linear, adaptive (holds an acceptance rate, then cools), constant")
-    ("move-mix", po::value(&o.move_mix)->default_value(o.move_mix)->value_name("R,S,T"),
+     "cooling schedule of simulated annealing (--replicas 1): geometric, linear, adaptive (holds an acceptance "
+     "rate, then cools), constant; or a comma-separated list")
+    ("move-mix", po::value(&o.move_mix)->default_value(o.move_mix)->value_name("R,S,T[;R,S,T...]"),
      "relative frequencies of the moves: reverse a subsequence (the book's), swap two fragments, "
-     "shift one fragment; 1,0,0 is the book's move set")
+     "shift one fragment; 1,0,0 is the book's move set; several mixes separated by ';'")
     ("steps", po::value(&o.steps)->default_value(o.steps), "Metropolis steps per run (the budget)")
     ("steps-per-temperature", po::value(&o.steps_per_temperature)->default_value(o.steps_per_temperature),
      "steps at each temperature level")
@@ -48,9 +50,12 @@ po::options_description digest_options(DigestOptions& o) {
      "accepted with probability 0.001 (replica exchange: 1e-6, a quench that the exchanges feed)")
     ("restart-after", po::value(&o.restart_after)->default_value(o.restart_after),
      "restart from a random state after this many levels without improvement; 0 = never")
-    ("replicas", po::value(&o.replicas)->default_value(o.replicas),
+    ("replicas", po::value(&o.replicas)->default_value(o.replicas)->value_name("R[,R...]"),
      "replica exchange (parallel tempering) with this many replicas on a geometric ladder from --t-end to --t0 "
-     "(then --schedule, --steps-per-temperature and --restart-after are not used); 1 = simulated annealing")
+     "(then --schedule, --steps-per-temperature and --restart-after are not used); 1 = simulated annealing; or "
+     "a comma-separated list. Configurations: every combination of the --energy, --replicas, --schedule and "
+     "--move-mix lists runs --samples runs of every instance, and /instances/<name>/by_configuration compares "
+     "them")
     ("steps-per-exchange", po::value(&o.steps_per_exchange)->default_value(o.steps_per_exchange),
      "replica exchange: Metropolis steps of each replica between two rounds of neighbour swaps")
     ("continue-after-solution", po::bool_switch(&o.continue_after_solution),
@@ -143,19 +148,19 @@ std::vector<an::Instance> load_instances(const DigestOptions& o, std::uint64_t s
   return all;
 }
 
-an::DigestMoveMix move_mix(const DigestOptions& o) {
-  const auto w = parse_real_grid(o.move_mix, "move-mix");
-  require(w.size() == 3, "move-mix", "three weights R,S,T (reverse, swap, shift)", o.move_mix);
-  for (const double x : w) require(x >= 0 && std::isfinite(x), "move-mix", "non-negative weights", o.move_mix);
-  require(w[0] + w[1] + w[2] > 0, "move-mix", "weights that are not all zero", o.move_mix);
+an::DigestMoveMix move_mix(const std::string& text) {
+  const auto w = parse_real_grid(text, "move-mix");
+  require(w.size() == 3, "move-mix", "three weights R,S,T (reverse, swap, shift)", text);
+  for (const double x : w) require(x >= 0 && std::isfinite(x), "move-mix", "non-negative weights", text);
+  require(w[0] + w[1] + w[2] > 0, "move-mix", "weights that are not all zero", text);
   return {w[0], w[1], w[2]};
 }
 
-an::AnnealOptions anneal_options(const DigestOptions& o) {
+an::AnnealOptions anneal_options(const DigestOptions& o, const std::string& schedule, std::uint64_t replicas) {
   an::AnnealOptions a;
-  require(o.schedule == "geometric" || o.schedule == "linear" || o.schedule == "adaptive" || o.schedule == "constant",
-          "schedule", "one of geometric, linear, adaptive, constant", o.schedule);
-  a.schedule = an::schedule_from_name(o.schedule);
+  require(schedule == "geometric" || schedule == "linear" || schedule == "adaptive" || schedule == "constant",
+          "schedule", "one of geometric, linear, adaptive, constant", schedule);
+  a.schedule = an::schedule_from_name(schedule);
   require(o.steps >= 1 && o.steps <= (std::uint64_t{1} << 50), "steps", "from 1 to 2^50", o.steps);
   require(o.steps_per_temperature >= 1 && o.steps_per_temperature <= o.steps, "steps-per-temperature",
           "from 1 to --steps", o.steps_per_temperature);
@@ -163,21 +168,21 @@ an::AnnealOptions anneal_options(const DigestOptions& o) {
           o.initial_temperature);
   require(o.final_temperature >= 0 && std::isfinite(o.final_temperature), "t-end", ">= 0 (0 = automatic)",
           o.final_temperature);
-  require(o.replicas >= 1 && o.replicas <= 64, "replicas", "from 1 to 64", o.replicas);
-  require(!(o.replicas > 1 && o.restart_after > 0), "restart-after",
-          "0 with replica exchange (--replicas > 1 does not restart)", o.restart_after);
+  require(replicas >= 1 && replicas <= 64, "replicas", "from 1 to 64", replicas);
   require(o.steps_per_exchange >= 1 && o.steps_per_exchange <= o.steps, "steps-per-exchange", "from 1 to --steps",
           o.steps_per_exchange);
   a.max_steps = o.steps;
   a.steps_per_temperature = o.steps_per_temperature;
   a.initial_temperature = o.initial_temperature;
   a.final_temperature = o.final_temperature;
-  a.restart_after_levels = o.restart_after;
+  // Replica exchange does not restart; with a list of replica counts --restart-after applies to
+  // the annealing configurations (replicas = 1).
+  a.restart_after_levels = replicas == 1 ? o.restart_after : 0;
   a.stop_at_target = !o.continue_after_solution;
   a.trace_every = o.trace_every;
-  a.replica_exchange.replicas = o.replicas;
+  a.replica_exchange.replicas = replicas;
   a.replica_exchange.steps_per_exchange = o.steps_per_exchange;
-  if (o.replicas > 1) {
+  if (replicas > 1) {
     // The automatic ladder: the hottest replica accepts an average uphill move with probability
     // 1/2, the coldest the smallest one with 1e-6 (it quenches what the exchanges bring down).
     // Measured on L40000 with --energy unmatched: 12 replicas need 15,500 steps per solution on
@@ -187,6 +192,62 @@ an::AnnealOptions anneal_options(const DigestOptions& o) {
   }
   an::validate(a);
   return a;
+}
+
+std::string Configuration::label() const {
+  return "energy=" + energy + ", replicas=" + std::to_string(replicas) + ", schedule=" + schedule +
+         ", move-mix=" + move_mix;
+}
+
+std::vector<Configuration> configurations(const DigestOptions& o) {
+  auto items = [](const std::string& text, char separator, const char* option) {
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, separator)) {
+      const auto first = item.find_first_not_of(' ');
+      const auto last = item.find_last_not_of(' ');
+      item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
+      require(!item.empty(), option, "a non-empty list without empty items", text);
+      out.push_back(item);
+    }
+    require(!out.empty() && text.back() != separator, option, "a non-empty list without empty items", text);
+    return out;
+  };
+  const auto energies = items(o.energy, ',', "energy");
+  const auto schedules = items(o.schedule, ',', "schedule");
+  const auto mixes = items(o.move_mix, ';', "move-mix");
+  std::vector<std::uint64_t> replica_counts;
+  for (const auto& r : items(o.replicas, ',', "replicas")) {
+    const auto values = parse_integer_grid(r, "replicas");
+    require(values.size() == 1 && values[0] >= 1 && values[0] <= 64, "replicas", "integers from 1 to 64", o.replicas);
+    replica_counts.push_back(static_cast<std::uint64_t>(values[0]));
+  }
+  require(!(o.restart_after > 0 &&
+            std::none_of(replica_counts.begin(), replica_counts.end(), [](auto r) { return r == 1; })),
+          "restart-after", "0 with replica exchange (--replicas > 1 does not restart)", o.restart_after);
+  std::vector<Configuration> out;
+  for (const auto& energy : energies) {
+    const an::DigestEnergy form = an::digest_energy_from_name(energy);
+    for (const auto replicas : replica_counts) {
+      for (const auto& schedule : schedules) {
+        for (const auto& mix : mixes) {
+          Configuration c;
+          c.energy = energy;
+          c.schedule = schedule;
+          c.move_mix = mix;
+          c.replicas = replicas;
+          c.energy_form = form;
+          c.mix = move_mix(mix);
+          c.options = anneal_options(o, schedule, replicas);
+          out.push_back(std::move(c));
+        }
+      }
+    }
+  }
+  require(out.size() <= 1000, "energy, replicas, schedule, move-mix", "at most 1000 combinations",
+          std::to_string(out.size()));
+  return out;
 }
 
 std::size_t solution_width(const std::vector<an::Instance>& instances) {
@@ -232,43 +293,53 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   log::set_quiet(common.quiet);
   // Instances are read on every rank (a small file); errors are the same everywhere.
   const auto instances = load_instances(digest, common.seed);
-  const an::AnnealOptions options = anneal_options(digest);
-  const an::DigestMoveMix mix = move_mix(digest);
-  const an::DigestEnergy energy = an::digest_energy_from_name(digest.energy);
+  const std::vector<Configuration> configs = configurations(digest);
+  const std::size_t num_configs = configs.size();
 
+  // Points are instance-major: point i * C + c is instance i under configuration c.
   std::vector<an::DoubleDigest> problems;
+  std::vector<an::AnnealOptions> point_options;
   std::vector<std::uint64_t> keys;
   PointKey base("nnsim-digest/anneal");
-  base.add("energy", digest.energy)
-      .add("schedule", digest.schedule)
-      .add("move-mix", digest.move_mix)
-      .add("steps", digest.steps)
+  base.add("steps", digest.steps)
       .add("steps-per-temperature", digest.steps_per_temperature)
       .add("t0", digest.initial_temperature)
       .add("t-end", digest.final_temperature)
       .add("restart-after", digest.restart_after)
-      .add("replicas", digest.replicas)
       .add("steps-per-exchange", digest.steps_per_exchange)
       .add("continue-after-solution", digest.continue_after_solution);
   std::string instances_text;
   for (const auto& instance : instances) {
-    problems.emplace_back(instance, mix, energy);
-    PointKey key = base;
-    keys.push_back(key.add("instance", an::format_instance_text(instance)).value());
+    for (const auto& c : configs) {
+      problems.emplace_back(instance, c.mix, c.energy_form);
+      point_options.push_back(c.options);
+      PointKey key = base;
+      keys.push_back(key.add("energy", c.energy)
+                         .add("schedule", c.schedule)
+                         .add("move-mix", c.move_mix)
+                         .add("replicas", c.replicas)
+                         .add("instance", an::format_instance_text(instance))
+                         .value());
+    }
     instances_text += (instances_text.empty() ? "" : "\n") + an::format_instance_text(instance);
   }
   const std::size_t solution_columns = solution_width(instances);
   const std::size_t state_columns = state_width(instances);
 
+  const char* book_equation = "(4.15): H = sum_j (c_j - c_hat_j)^2 / c_j";
+  const char* unmatched_equation =
+      "--energy unmatched: H = K - |c ∩ c_hat| (multisets), the pieces of c the map does not reproduce (zero exactly "
+      "where (4.15) is)";
+  bool single_energy = true;
+  for (const auto& c : configs) single_energy = single_energy && c.energy_form == configs.front().energy_form;
   const std::string equation =
-      energy == an::DigestEnergy::book
-          ? "(4.15): H = sum_j (c_j - c_hat_j)^2 / c_j"
-          : "--energy unmatched: H = K - |c ∩ c_hat| (multisets), the pieces of c the map does not reproduce "
-            "(zero exactly where (4.15) is)";
+      !single_energy ? std::string("the point's energy (/points/energy): ") + book_equation + "; or " + unmatched_equation
+      : configs.front().energy_form == an::DigestEnergy::book ? book_equation
+                                                               : unmatched_equation;
   GriddedExperiment e;
   e.program = kProgram;
   e.experiment = "anneal";
-  e.spec.num_points = instances.size();
+  e.spec.num_points = instances.size() * num_configs;
   const std::vector<ObservableInfo> observables = {
       {"best_energy", "lowest energy H met in the run", equation, "1"},
       {"solved", "1 if the run met a solution (H = 0), else 0", "", "1"},
@@ -294,14 +365,15 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
       {"trace", "(step, energy H) of the (coldest) chain every trace-every steps", equation, "1"},
       {"final_state", "the final orderings: sigma (indices into a) then mu (indices into b), NaN-padded", "", "1"},
   };
-  e.spec.cost = [&instances](std::uint64_t point) {
-    const auto& i = instances[point];
+  e.spec.cost = [&instances, num_configs](std::uint64_t point) {
+    const auto& i = instances[point / num_configs];
     return static_cast<double>(i.a.size() + i.b.size());
   };
   const std::uint64_t seed = common.seed;
-  e.spec.run_with_records = [&problems, keys, options, seed, solution_columns, state_columns](
+  e.spec.run_with_records = [&problems, &point_options, keys, seed, solution_columns, state_columns](
                                 const Task& task, const CancelFlag& cancel) {
     const auto& problem = problems[task.point];
+    const auto& options = point_options[task.point];
     const auto& instance = problem.instance();
     RandomStream rng(seed, keys[task.point], task.sample, 0);
     std::set<an::RestrictionMap> found;
@@ -348,30 +420,43 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     (void)instance;
     return out;
   };
-  std::vector<std::string> names;
-  std::vector<std::int64_t> lengths, n_a, n_b, n_c;
+  std::vector<std::int64_t> lengths, n_a, n_b, n_c, config_index, replica_counts;
   for (const auto& i : instances) {
-    names.push_back(i.name);
-    lengths.push_back(i.L);
-    n_a.push_back(static_cast<std::int64_t>(i.a.size()));
-    n_b.push_back(static_cast<std::int64_t>(i.b.size()));
-    n_c.push_back(static_cast<std::int64_t>(i.c.size()));
+    for (std::size_t c = 0; c < num_configs; ++c) {
+      lengths.push_back(i.L);
+      n_a.push_back(static_cast<std::int64_t>(i.a.size()));
+      n_b.push_back(static_cast<std::int64_t>(i.b.size()));
+      n_c.push_back(static_cast<std::int64_t>(i.c.size()));
+      config_index.push_back(static_cast<std::int64_t>(c));
+      replica_counts.push_back(static_cast<std::int64_t>(configs[c].replicas));
+    }
   }
   e.points = {{"L", lengths, "length L of the molecule", "1"},
               {"fragments_a", n_a, "fragments of enzyme A", "1"},
               {"fragments_b", n_b, "fragments of enzyme B", "1"},
-              {"fragments_c", n_c, "fragments of the double digest", "1"}};
+              {"fragments_c", n_c, "fragments of the double digest", "1"},
+              {"configuration", config_index,
+               "index c of the point's configuration (/points/energy, replicas, schedule, move_mix); point = "
+               "instance * C + c",
+               "1"},
+              {"replicas", replica_counts, "replicas of replica exchange (1 = simulated annealing)", "1"}};
   e.point_keys = keys;
   e.fingerprint_inputs = instances_text;
+  auto describe_energy = [](an::DigestEnergy form) -> std::string {
+    return form == an::DigestEnergy::book
+               ? "book, (4.15): H(sigma, mu) = sum_j (c_j - c_hat_j)^2 / c_j over the lists sorted in decreasing "
+                 "order; a coincident A/B cut gives a piece of length 0, and c is padded with zeros to "
+                 "n_a + n_b - 1 pieces (a padding entry contributes c_hat_j)"
+               : "unmatched: H(sigma, mu) = K - |c ∩ c_hat|, the number of pieces of c (as a multiset) that the map "
+                 "does not reproduce exactly; zero exactly at the solutions of (4.15); a coincident A/B cut gives a "
+                 "piece of length 0, and c is padded with zeros to K = n_a + n_b - 1 pieces";
+  };
+  const std::string energy_description =
+      single_energy ? describe_energy(configs.front().energy_form)
+                 : "per point (/points/energy): " + describe_energy(an::DigestEnergy::unmatched) + "; or " +
+                       describe_energy(an::DigestEnergy::book);
   e.attributes = {{"instances", instances_text},
-                  {"energy",
-                   energy == an::DigestEnergy::book
-                       ? "book, (4.15): H(sigma, mu) = sum_j (c_j - c_hat_j)^2 / c_j over the lists sorted in decreasing "
-                         "order; a coincident A/B cut gives a piece of length 0, and c is padded with zeros to "
-                         "n_a + n_b - 1 pieces (a padding entry contributes c_hat_j)"
-                       : "unmatched: H(sigma, mu) = K - |c ∩ c_hat|, the number of pieces of c (as a multiset) that "
-                         "the map does not reproduce exactly; zero exactly at the solutions of (4.15); a coincident "
-                         "A/B cut gives a piece of length 0, and c is padded with zeros to K = n_a + n_b - 1 pieces"},
+                  {"energy", energy_description},
                   {"acceptance", "Metropolis (4.12): accept with probability min(1, exp(-Delta H / T))"}};
   e.run_control_options = {"trace-every"};
   std::vector<an::ExactResult> exact;
@@ -385,7 +470,7 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     EnsembleSpec spec = e.spec;  // as run: run_gridded_experiment sets the sample range
     spec.samples_per_point = common.samples;
     spec.first_sample = common.first_sample;
-    write_instances(file, instances, spec, result, digest, exact);
+    write_instances(file, instances, configs, spec, result, exact);
   };
   return run_gridded_experiment(e, common, parsed, all, mpi);
 }

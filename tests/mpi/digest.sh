@@ -65,6 +65,38 @@ for name in ("L10000", "L20000"):
         assert sorted(fc) == sorted(g.attrs["c"]), name
 PYEOF
 
+note "configurations: every combination of --energy, --replicas, --schedule, --move-mix"
+# A point's runs depend only on its instance and configuration, so the (book, 4 replicas) point
+# of a grid run equals a run of that configuration alone.
+DRV_TIMEOUT=300 drv grid.log 2 --instances "$TABLE" --instance L10000,L20000 --samples 6 --steps 100000 --seed 7 \
+  --energy unmatched,book --replicas 1,4 --move-mix "1,0,0;0.5,0.25,0.25" --quiet -o grid.h5
+expect_rc 0 grid.log "grid of 8 configurations"
+DRV_TIMEOUT=300 drv single.log 0 --instances "$TABLE" --instance L10000,L20000 --samples 6 --steps 100000 --seed 7 \
+  --energy book --replicas 4 --move-mix 0.5,0.25,0.25 --quiet -o single.h5
+expect_rc 0 single.log "one configuration"
+"$PY" - grid.h5 single.h5 <<'PYEOF' || fail "configurations"
+import sys, h5py, numpy as np
+grid, single = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+C = 8
+assert grid["points/configuration"].shape == (2 * C,), grid["points/configuration"].shape
+labels = [x.decode() for x in grid["instances/L10000/by_configuration/label"][()]]
+assert len(labels) == C and len(set(labels)) == C, labels
+c = labels.index("energy=book, replicas=4, schedule=geometric, move-mix=0.5,0.25,0.25")
+assert [x.decode() for x in grid["points/energy"][()]][c] == "book"
+assert int(grid["points/replicas"][c]) == 4
+for obs in ("best_energy", "solved", "steps_to_solution", "steps", "acceptance_rate", "final_energy"):
+    g, s = grid["results"][obs]["samples"][()], single["results"][obs]["samples"][()]
+    for i in range(2):   # instance-major points: instance i, configuration c
+        assert np.array_equal(g[i * C + c], s[i], equal_nan=True), (obs, i)
+for name in ("L10000", "L20000"):
+    b = grid["instances"][name]["by_configuration"]
+    assert int(b["runs"][()].sum()) == int(grid["instances"][name]["runs"][()]) == 6 * C
+    assert int(b["solved_runs"][()].sum()) == int(grid["instances"][name]["solved_runs"][()])
+    assert int(b["solved_runs"][c]) == int(single["instances"][name]["by_configuration"]["solved_runs"][0])
+    assert b["success_rate"].attrs["units"] in ("1", b"1") and b["seconds_per_solution"].attrs["units"] in ("s", b"s")
+print("-- configurations:", labels)
+PYEOF
+
 note "bad input"
 prepare() {
   case "$1" in
@@ -87,5 +119,9 @@ bad planted 2 "--planted must be NA:NB:L" --planted 3:4 --samples 2 -o out.h5
 bad schedule 2 "--schedule must be one of geometric" "${OK[@]}" --schedule bogus -o out.h5
 bad move_mix 2 "--move-mix" "${OK[@]}" --move-mix 1,-1,0 -o out.h5
 bad existing 2 "out\.h5.*exists.*--force" "${OK[@]}" -o out.h5
+bad replicas_list 2 "--replicas must be integers from 1 to 64" "${OK[@]}" --replicas 1,0 -o out.h5
+bad energy_list 2 "--energy must be a non-empty list" "${OK[@]}" --energy unmatched, -o out.h5
+bad energy_name 2 "--energy must be book" "${OK[@]}" --energy unmatched,exact -o out.h5
+bad mix_list 2 "--move-mix must be a non-empty list" "${OK[@]}" --move-mix "1,0,0;" -o out.h5
 bad sum 0 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
 note "OK"
