@@ -222,10 +222,20 @@ def load(path):
             runs[name] = _per_run(f, name, shape) if ("/results/%s/samples" % name) in f else None
         trace = _record(f, "trace", n_points * n_samples) if "/results/trace" in f else None
         instances = {name: _load_instance(f, name) for name in names}
+        # Configurations (--energy, --replicas, --schedule, --move-mix lists): point = instance *
+        # C + c; the label of c is /instances/<name>/by_configuration/label[c].
+        configs = [None] * n_points
+        if "configuration" in points:
+            index = np.asarray(points["configuration"], dtype=int)
+            for p, name in enumerate(names):
+                labels = f.get("/instances/%s/by_configuration/label" % name)
+                if labels is not None and index[p] < labels.shape[0]:
+                    configs[p] = (int(index[p]), _strings(labels[()])[index[p]])
     budget = attrs.get("steps")
     return {"path": path, "attrs": attrs, "names": names, "L": np.asarray(points["L"], dtype=float),
             "samples": n_samples, "first_sample": int(attrs.get("first-sample", 0) or 0),
-            "runs": runs, "trace": trace, "instances": instances,
+            "runs": runs, "trace": trace, "instances": instances, "configs": configs,
+            "n_configs": len({c[0] for c in configs if c is not None}) or 1,
             "budget": float(budget) if isinstance(budget, (int, float)) else math.nan}
 
 
@@ -240,7 +250,18 @@ def select_instances(data, wanted):
         raise SystemExit("error: %s: no instance %s (the file has %s)"
                          % (data["path"], ", ".join("'%s'" % u for u in unknown) or "given",
                             ", ".join(data["names"])))
-    return [data["names"].index(w) for w in chosen]
+    # every point of each instance (one per configuration), instances in the order asked for
+    return [p for w in chosen for p, n in enumerate(data["names"]) if n == w]
+
+
+def first_per_instance(data, points):
+    """The first point of each instance among `points` (configuration 0 of a grid run)."""
+    seen, out = set(), []
+    for p in points:
+        if data["names"][p] not in seen:
+            seen.add(data["names"][p])
+            out.append(p)
+    return out
 
 
 def is_zero(energy):
@@ -357,7 +378,9 @@ def plot_tts(datasets, selections, output):
     fig, ax = plt.subplots(figsize=(8, 5.2))
     names = []
     for data, points in zip(datasets, selections):
-        names += [data["names"][p] for p in points if data["names"][p] not in names]
+        for p in points:
+            if data["names"][p] not in names:
+                names.append(data["names"][p])
     colours = {n: plt.get_cmap("tab10")(k % 10) for k, n in enumerate(names)}
     several = len(datasets) > 1
     budgets = set()
@@ -365,9 +388,15 @@ def plot_tts(datasets, selections, output):
     for k, (data, points) in enumerate(zip(datasets, selections)):
         style = FILE_STYLES[k % len(FILE_STYLES)]
         runs = data["runs"]
+        by_config = data["n_configs"] > 1
         for p in points:
             name = data["names"][p]
             solved = runs["solved"][p]
+            config = data["configs"][p]
+            colour, ls = colours[name], style
+            if by_config and config is not None:  # colour = configuration, line style = instance
+                colour = plt.get_cmap("tab10")(config[0] % 10)
+                ls = FILE_STYLES[names.index(name) % len(FILE_STYLES)]
             x, y = solved_fraction(runs["steps_to_solution"][p], solved)
             budget = data["budget"]  # root attribute steps; a run stops at its first
             if not math.isfinite(budget) and runs["steps"] is not None:  # solution unless
@@ -377,14 +406,15 @@ def plot_tts(datasets, selections, output):
             x_max = max(x_max, end)
             n_solved, n_runs = int(solved.sum()), solved.size
             median = np.median(runs["steps_to_solution"][p][solved]) if n_solved else math.nan
-            label = "%s%s: %d/%d solved (%.0f%%)%s" % (
-                os.path.basename(data["path"]) + " " if several else "", name, n_solved, n_runs,
+            label = "%s%s%s: %d/%d solved (%.0f%%)%s" % (
+                os.path.basename(data["path"]) + " " if several else "", name,
+                " [%s]" % config[1] if by_config and config is not None else "", n_solved, n_runs,
                 100.0 * n_solved / n_runs, ", median %s steps" % _steps_text(median)
                 if n_solved else "")
-            ax.step(np.append(x, end), np.append(y, y[-1]), where="post", ls=style, lw=1.6,
-                    color=colours[name], label=label)
+            ax.step(np.append(x, end), np.append(y, y[-1]), where="post", ls=ls, lw=1.6,
+                    color=colour, label=label)
             if n_solved < n_runs:  # censored runs: no solution within the budget
-                ax.plot([end], [y[-1]], "x", ms=9, mew=2, color=colours[name])
+                ax.plot([end], [y[-1]], "x", ms=9, mew=2, color=colour)
                 censored = True
     for b in sorted(budgets):
         ax.axvline(b, ls=":", lw=0.9, color="0.45")
@@ -399,7 +429,11 @@ def plot_tts(datasets, selections, output):
     handles.append(Line2D([], [], ls=":", marker="x" if censored else None, color="0.45",
                           label="step budget" + ("; x: runs without a solution (censored)"
                                                  if censored else "")))
-    ax.legend(handles=handles, fontsize=8, loc="upper left", framealpha=0.9)
+    if len(handles) <= 12:
+        ax.legend(handles=handles, fontsize=8, loc="upper left", framealpha=0.9)
+    else:  # a grid of configurations: the legend beside the axes
+        fig.set_size_inches(8 + 5.5, 5.2)
+        ax.legend(handles=handles, fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9)
     first = datasets[0]
     ax.set_title("Time to solution (nnsim-digest, %s schedule, seed = %s, %d run(s) per instance)"
                  % (first["attrs"].get("schedule", "?"), first["attrs"].get("seed", "?"),
@@ -553,7 +587,7 @@ def plot(paths, prefix=None, instance=None, n_runs=4, max_maps=24, log_steps=Fal
             selections.append(select_instances(data, instance))
     if not any(selections):
         raise SystemExit("error: %s: no instance %s in any file" % (paths[0], instance))
-    first, points = datasets[0], selections[0]
+    first, points = datasets[0], first_per_instance(datasets[0], selections[0])
     outputs = default_outputs(paths[0], prefix)
     written = [plot_energy(first, points, n_runs, outputs["energy"], log_steps) if points and
                first["trace"] is not None else None,

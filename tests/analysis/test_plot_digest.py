@@ -176,5 +176,42 @@ class DigestPlotDriverTest(unittest.TestCase):
             self.assertFalse(os.path.exists(prefix + s))
 
 
+@requires_digest
+class DigestPlotConfigurationsTest(unittest.TestCase):
+    """A grid of configurations (--energy, --replicas, --move-mix lists): one curve per instance and
+    configuration in the time-to-solution figure, labelled by the configuration."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="nnsim-test-plot-digest-grid-")
+        cls.h5 = os.path.join(cls.tmp, "grid.h5")
+        run_driver(DIGEST_DRIVER, ((["--instances", INSTANCES, "--instance", "L10000,L20000", "--samples", "3",
+                                     "--steps", "50000", "--seed", "9", "--energy", "unmatched,book",
+                                     "--replicas", "1,4", "--move-mix", "1,0,0;0.5,0.25,0.25"], cls.h5),))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_curves_by_configuration(self):
+        sys.path.insert(0, ANALYSIS_DIR)
+        import plot_digest  # noqa: E402
+        data = plot_digest.load(self.h5)
+        self.assertEqual(data["n_configs"], 8)
+        points = plot_digest.select_instances(data, "L20000")
+        self.assertEqual(len(points), 8)  # every configuration of the instance
+        self.assertEqual(plot_digest.first_per_instance(data, plot_digest.select_instances(data, None)), [0, 8])
+        labels = [data["configs"][p][1] for p in points]
+        self.assertIn("energy=book, replicas=4, schedule=geometric, move-mix=0.5,0.25,0.25", labels)
+        prefix = os.path.join(self.tmp, "grid")
+        r = run(PLOT, self.h5, "-o", prefix)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for suffix in SUFFIXES:
+            assert_png(self, prefix + suffix)
+        # 16 curves: the legend goes beside the axes, which widens the figure (PNG width at bytes 16-20)
+        with open(prefix + "-digest-tts.png", "rb") as png:
+            width = int.from_bytes(png.read(24)[16:20], "big")
+        self.assertGreater(width, 1200)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
