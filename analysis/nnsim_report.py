@@ -12,7 +12,8 @@ Deviation z = (measured - reference) / s, s = sqrt(se_measured^2 + se_reference^
 reference values of theory have no error (se_reference = 0) except the Monte-Carlo
 extrapolation alpha_c = 0.143 +- 0.002 (3.49). A measured value without a standard error (a
 count, or a mean whose samples are all equal) has no z: the column then says "exact" when it
-equals the reference and "no s.e." otherwise.
+equals the reference, the difference for a count ("-3": three fewer), and "no s.e." otherwise.
+Upper bounds (r_max of (11.4)) say "below" when z < 0.
 
 Everything the page shows is also written as JSON beside it (OUT with .html replaced by .json):
 {"files": [...], "rows": [...], "figures": [...], "unusable": [...]}, for tests and scripts.
@@ -105,8 +106,14 @@ class FileReport:
     def row(self, quantity, equation, measured, stderr=None, reference=None, reference_stderr=0.0,
             note="", kind="value"):
         z = deviation(measured, stderr, reference, reference_stderr) if reference is not None else None
-        if z is None and reference is not None and _finite(measured) and _finite(reference):
+        if kind == "count" and reference is not None and _finite(measured) and _finite(reference):
+            z = None  # counts have no error bar: equal or not
+            diff = float(measured) - float(reference)
+            status = "exact" if diff == 0 else "%+d" % diff
+        elif z is None and reference is not None and _finite(measured) and _finite(reference):
             status = "exact" if float(measured) == float(reference) else "no s.e."
+        elif kind == "bound" and z is not None:
+            status = "%+.2f (%s)" % (z, "below" if z < 0 else "not below")
         else:
             status = "" if z is None else "%+.2f" % z
         self.rows.append({"file": self.name, "quantity": quantity, "equation": equation,
@@ -356,8 +363,9 @@ def _rl(rep, fig_prefix, experiment):
             r_max = f["theory/r_max"][()] if "theory/r_max" in f else np.full(mean.shape[0], R_MAX)
             for p in range(mean.shape[0]):
                 rep.row("expected reward at the end, %s" % labels[p], "(11.4) r_max, (11.10)",
-                        mean[p, -1], se[p, -1], float(r_max[p]),
-                        note="must stay below r_max and approach it as delta -> 0")
+                        mean[p, -1], se[p, -1], float(r_max[p]), kind="bound",
+                        note="an upper bound: the rule stays below r_max and approaches it as "
+                             "delta -> 0 (green: not significantly above it)")
         elif experiment == "tictactoe":
             g = f["results/greedy_self_play"]
             mean, se = g["mean"][()], g["stderr"][()]
@@ -550,6 +558,7 @@ body { font-family: sans-serif; margin: 1.5em auto; max-width: 1300px; color: #2
 h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.88em; }
 th, td { border: 1px solid #ccc; padding: 3px 7px; vertical-align: top; }
+td.num { white-space: nowrap; }
 th { background: #eef; text-align: left; } td.num { text-align: right; font-family: monospace; }
 tr.bad td.z { background: #fdd; } tr.ok td.z { background: #dfd; }
 figure { display: inline-block; margin: 0.6em; vertical-align: top; max-width: 100%; }
@@ -576,10 +585,14 @@ def _row_html(row):
                                          if row["reference_stderr"] else "")
     z = row["z"]
     cls = ""
-    if row["kind"] != "chi2" and z is not None:
+    if row["kind"] == "bound" and z is not None:
+        cls = "ok" if z <= 3 else "bad"
+    elif row["kind"] != "chi2" and z is not None:
         cls = "ok" if abs(z) <= 3 else "bad"
     elif row["status"] == "exact":
         cls = "ok"
+    elif row["kind"] == "count" and row["reference"] is not None:
+        cls = "bad"
     return ("<tr class='%s'><td>%s</td><td>%s</td><td>%s</td><td class='num'>%s</td><td class='num'>%s</td>"
             "<td class='num z'>%s</td><td>%s</td></tr>" % (cls, esc(row["file"]), esc(row["quantity"]),
                                                           esc(row["equation"]), meas, ref, esc(row["status"]),

@@ -149,7 +149,20 @@ def test_digest_counts_against_the_enumerator(report):
         found, exact = int(g["distinct_maps"][()]), int(g["exact_distinct_maps"][()])
     (row,) = [r for r in rows_of(report, "digest.h5") if r["quantity"] == "L10000: distinct maps found by annealing"]
     assert (row["measured"], row["reference"]) == (found, exact)
-    assert row["status"] == ("exact" if found == exact else "no s.e.") and row["z"] is None
+    assert row["status"] == ("exact" if found == exact else "%+d" % (found - exact)) and row["z"] is None
+
+
+def test_reward_penalty_below_r_max(report):
+    rows = rows_of(report, "rl/reward-penalty.h5")
+    with h5py.File(os.path.join(FILES, "rl/reward-penalty.h5"), "r") as f:
+        m, s = f["/results/expected_reward/mean"][()], f["/results/expected_reward/stderr"][()]
+        delta = f["/points/delta"][()]
+    assert len(rows) == len(delta) > 1
+    for p, r in enumerate(rows):
+        assert r["reference"] == pytest.approx(0.1) and r["kind"] == "bound"  # r_max (11.4)
+        assert r["measured"] == m[p, -1]
+        assert r["z"] == pytest.approx((m[p, -1] - 0.1) / s[p, -1], rel=1e-12)
+        assert r["status"].endswith("(below)") == (m[p, -1] < 0.1)
 
 
 def test_q_learning_against_q_star(report):
