@@ -20,8 +20,10 @@ Everything the page shows is also written as JSON beside it (OUT with .html repl
 """
 
 import base64
+import contextlib
 import datetime
 import html
+import io
 import json
 import math
 import os
@@ -354,9 +356,13 @@ def _rl(rep, fig_prefix, experiment):
             names = ["Q(x1, -1)", "Q(x1, +1)", "Q(x2, -1)", "Q(x2, +1)"]
             for p in range(mean.shape[0]):
                 for k in range(4):
+                    eps = float(f["points/epsilon"][p]) if "points/epsilon" in f else 1.0
                     rep.row("%s, %s" % (names[k], labels[p]), "(11.30) Q* = 2 p - 1",
                             mean[p, k], se[p, k], limit[k],
-                            note="after %s episodes" % _text(f.attrs.get("episodes", "?")))
+                            note="after %s episodes%s" % (
+                                _text(f.attrs.get("episodes", "?")), "" if eps >= 1 else
+                                "; at epsilon < 1 a non-greedy entry relaxes only at the rate "
+                                "epsilon alpha/4 (11.29) and may not have reached Q* yet"))
         elif experiment == "reward-penalty":
             g = f["results/expected_reward"]
             mean, se = g["mean"][()], g["stderr"][()]
@@ -376,11 +382,16 @@ def _rl(rep, fig_prefix, experiment):
                 rep.row("reachable positions", "Section 11 (5,478)",
                         f["tictactoe/position_code"].shape[0], None, 5478, kind="count")
         elif experiment == "td-lambda":
-            g = f["results/rms_error_final"]
+            g = f["results/rms_error_average"]
             mean, se = g["mean"][()], g["stderr"][()]
-            for p in spread(range(mean.shape[0])):
-                rep.row("final RMS error of V, %s" % labels[p], "(11.20)", mean[p], se[p], None,
-                        note="against the chain's values (s + 1)/(N + 1)")
+            lam, rate = f["points/lambda"][()], f["points/learning-rate"][()]
+            for a in np.unique(rate):
+                idx = np.flatnonzero(rate == a)
+                best = idx[np.nanargmin(mean[idx])]
+                rep.row("best lambda at learning rate %g: lambda = %g, RMS error of V" % (a, lam[best]),
+                        "(11.20)", mean[best], se[best], None,
+                        note="RMS error against the chain's values, averaged over the episodes; "
+                             "lowest of lambda = %s" % ", ".join("%g" % v for v in lam[idx]))
 
 
 def _rl_point_labels(f):
@@ -463,6 +474,22 @@ def analyse(path, name, fig_prefix):
         raise Unusable("a checkpoint of %s, not a finished result file" % program)
     rep = FileReport(path, name, attrs)
     rep.program, rep.experiment = program, experiment
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            _analyse(rep, program, experiment, fig_prefix)
+    finally:
+        for line in captured.getvalue().splitlines():
+            line = line.replace(path, name).strip()
+            if line:
+                rep.notes.append(line if len(line) <= 300 else line[:297] + "...")
+    missing = [k for k in REQUIRED_PROVENANCE if k not in attrs]
+    if missing:
+        rep.notes.append("provenance attribute(s) missing from the file: %s" % ", ".join(missing))
+    return rep
+
+
+def _analyse(rep, program, experiment, fig_prefix):
     if program == "nnsim-hopfield":
         if experiment == "one-step":
             _hopfield_one_step(rep, fig_prefix)
@@ -482,10 +509,6 @@ def analyse(path, name, fig_prefix):
         _sgd(rep, fig_prefix)
     else:
         raise Unusable("program '%s' is not an nnsim driver the report knows" % program)
-    missing = [k for k in REQUIRED_PROVENANCE if k not in attrs]
-    if missing:
-        rep.notes.append("provenance attribute(s) missing from the file: %s" % ", ".join(missing))
-    return rep
 
 
 def scan(folder):
