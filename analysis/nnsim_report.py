@@ -585,7 +585,7 @@ td.num { white-space: nowrap; }
 th { background: #eef; text-align: left; } td.num { text-align: right; font-family: monospace; }
 tr.bad td.z { background: #fdd; } tr.ok td.z { background: #dfd; }
 figure { display: inline-block; margin: 0.6em; vertical-align: top; max-width: 100%; }
-figure img { max-width: 100%; max-height: 520px; border: 1px solid #ddd; }
+figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #444; }
 code { font-size: 0.92em; word-break: break-all; } .note { color: #833; font-size: 0.9em; }
 """
@@ -631,6 +631,9 @@ def render(data, base_dir):
            "compared; %d file(s) could not be used.</p>" % (esc(data["folder"]), esc(data["created"]),
                                                             len(data["files"]), len(data["figures"]),
                                                             len(data["rows"]), len(data["unusable"])),
+           "<p>Contents: <a href='#numbers'>numbers against the book</a> &middot; <a href='#provenance'>"
+           "provenance</a> &middot; <a href='#unusable'>files not used</a> &middot; <a href='#figures'>"
+           "figures</a></p>",
            "<h2 id='numbers'>Measured numbers and the book's values</h2>",
            "<p>Deviation z = (measured &minus; reference) / sqrt(s.e.<sup>2</sup> + s.e.<sub>ref</sub><sup>2</sup>) "
            "in standard errors (green |z| &le; 3, red above); equation numbers are the book's (B. Mehlig, "
@@ -641,13 +644,6 @@ def render(data, base_dir):
            "<th>reference</th><th>z</th><th>note</th></tr></thead><tbody>"]
     out += [_row_html(r) for r in data["rows"]]
     out.append("</tbody></table>")
-    out.append("<h2 id='figures'>Figures</h2>")
-    for fig in data["figures"]:
-        path = os.path.join(base_dir, fig["path"])
-        with open(path, "rb") as fh:
-            b64 = base64.b64encode(fh.read()).decode("ascii")
-        out.append("<figure><img alt='%s' src='data:image/png;base64,%s'><figcaption>%s<br><code>%s</code>"
-                   "</figcaption></figure>" % (esc(fig["caption"]), b64, esc(fig["caption"]), esc(fig["file"])))
     out.append("<h2 id='provenance'>Provenance</h2><table id='provenance-table'><thead><tr><th>file</th>%s"
                "<th>notes</th></tr></thead><tbody>" % "".join("<th>%s</th>" % k for k in PROVENANCE))
     for f in data["files"]:
@@ -666,5 +662,13 @@ def render(data, base_dir):
         out.append("</tbody></table>")
     else:
         out.append("<p>none</p>")
+    out.append("<h2 id='figures'>Figures</h2>")
+    for fig in data["figures"]:
+        path = os.path.join(base_dir, fig["path"])
+        with open(path, "rb") as fh:
+            b64 = base64.b64encode(fh.read()).decode("ascii")
+        out.append("<figure><img alt='%s' src='data:image/png;base64,%s'><figcaption>%s<br><code>%s</code> "
+                   "(<a href='%s'>PNG</a>)</figcaption></figure>"
+                   % (esc(fig["caption"]), b64, esc(fig["caption"]), esc(fig["file"]), esc(fig["path"])))
     out.append("</body></html>\n")
     return "\n".join(out)
