@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# slurm.array: sweeps as job arrays with a dependency chain simulate -> merge -> plot, under a
+# real (local, single-node) Slurm cluster, with the real job scripts:
+#   NNSIM_ARRAY_SAMPLES=B sbatch --array=0-K jobs/<driver>.sbatch CONFIG OUT.h5   (task i: samples
+#       i*B .. i*B+B-1 -> OUT.part-000i.h5)
+#   sbatch --dependency=afterok:<array> jobs/merge.sbatch OUT.h5                  (nnsim-merge)
+#   sbatch --dependency=afterok:<merge> jobs/plot.sbatch OUT.h5                   (analysis/plot_*.py)
+# for nnsim-hopfield (3 tasks of 10 samples), nnsim-rl (2 tasks of 20 learners) and nnsim-sgd
+# --ensemble (2 tasks of 2 trainings), all chains at once. Checks: every job COMPLETED 0:0, the
+# merge and plot jobs started only after the jobs they depend on had ended, the merged file's
+# /points and /results (and /theory) are identical (h5diff) to those of one mpirun run over all
+# the samples, and the plot job wrote its PNG files. Then a chain whose array fails (a missing
+# config) leaves its merge and plot jobs never run (DependencyNeverSatisfied, cancelled).
+# About 30-40 s on an idle 2-core machine.
+#
+# Usage: array.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
+set -euo pipefail
+DRIVER=$(realpath -- "$1")
+SRC=$(realpath -- "$2")
+NAME=array
+source "$SRC/tests/slurm/lib.sh"
+slurm_setup
+for d in rl sgd merge; do
+  [[ -x $BUILD/apps/nnsim-$d ]] || fail "$BUILD/apps/nnsim-$d is missing (build every driver)"
+done
+
+driver_config hopfield
+driver_config rl
+driver_config sgd-ensemble ensemble=true samples=4 layers=784,8,10 train-limit=600 validation=100 epochs=2
+# name tasks samples-per-task plot-prefix
+CHAINS="hopfield 3 10
+rl 2 20
+sgd-ensemble 2 2"
+declare -A SIM MERGE PLOT
+while read -r name tasks per; do
+  NNSIM_ARRAY_SAMPLES=$per submit -n 2 -t 5 "--array=0-$((tasks - 1))" -o "$WORK/job-%A_%a.log" -- \
+    "${name%%-*}.sbatch" "$WORK/$name.ini" "$WORK/out/$name.h5"
+  SIM[$name]=$JOB
+  submit -t 5 "--dependency=afterok:${SIM[$name]}" -- merge.sbatch "$WORK/out/$name.h5"
+  MERGE[$name]=$JOB
+  submit -t 5 "--dependency=afterok:${MERGE[$name]}" -- plot.sbatch "$WORK/out/$name.h5"
+  PLOT[$name]=$JOB
+  note "$name: array ${SIM[$name]} ($tasks tasks x $per samples) -> merge ${MERGE[$name]} -> plot ${PLOT[$name]}"
+done <<<"$CHAINS"
+
+# A chain whose array fails: its merge and plot must never run.
+submit -n 1 -t 5 --array=0-1 -o "$WORK/job-%A_%a.log" -- rl.sbatch "$WORK/missing.ini" "$WORK/out/broken.h5"
+broken_sim=$JOB
+submit -t 5 "--dependency=afterok:$broken_sim" --kill-on-invalid-dep=yes -- merge.sbatch "$WORK/out/broken.h5"
+broken_merge=$JOB
+
+# The references: one mpirun run over all the samples of each chain, while the jobs run.
+while read -r name tasks per; do
+  DRIVER=$BUILD/apps/nnsim-${name%%-*}
+  DRV_TIMEOUT=120 drv "$WORK/$name-ref.log" 2 --config "$WORK/$name.ini" --samples $((tasks * per)) -o "$WORK/$name-ref.h5"
+  expect_rc 0 "$WORK/$name-ref.log" "reference run $name"
+done <<<"$CHAINS"
+
+epoch() { date -d "${1/T/ }" +%s; }
+while read -r name tasks per; do
+  wait_gone 180 "${PLOT[$name]}"
+  for ((i = 0; i < tasks; i++)); do
+    expect_end "${SIM[$name]}_$i" COMPLETED 0:0
+    [[ -f $WORK/out/$name.part-000$i.h5 ]] || fail "$name: array task $i wrote no out/$name.part-000$i.h5"
+    log_has "$WORK/job-${SIM[$name]}_$i.log" "array task $i of job ${SIM[$name]}: samples $((i * per)) \.\. $((i * per + per - 1))" \
+      "$name: array task $i should compute its own samples"
+  done
+  expect_end "${MERGE[$name]}" COMPLETED 0:0
+  expect_end "${PLOT[$name]}" COMPLETED 0:0
+  # The chain's order: merge after the last array task, plot after the merge.
+  last_end=0
+  for ((i = 0; i < tasks; i++)); do
+    e=$(epoch "$(field "${SIM[$name]}_$i" EndTime)")
+    ((e > last_end)) && last_end=$e
+  done
+  merge_start=$(epoch "$(field "${MERGE[$name]}" StartTime)")
+  merge_end=$(epoch "$(field "${MERGE[$name]}" EndTime)")
+  plot_start=$(epoch "$(field "${PLOT[$name]}" StartTime)")
+  ((merge_start >= last_end && plot_start >= merge_end)) ||
+    fail "$name: merge started at $merge_start (array ended $last_end), plot at $plot_start (merge ended $merge_end)"
+  log_has "$WORK/job-${MERGE[$name]}.log" "$tasks part\(s\) -> $WORK/out/$name.h5" "$name: the merge job should pool every part"
+  for obj in /points /results; do h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" "$obj"; done
+  if [[ $name == hopfield ]]; then h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" /theory; fi
+  pngs=$(find "$WORK/out" -name "$name*.png" -newer "$WORK/out/$name.h5" | wc -l)
+  ((pngs > 0)) || { show_job "${PLOT[$name]}"; fail "$name: the plot job wrote no $name*.png"; }
+  note "$name: ${tasks} array tasks -> merge -> plot ($pngs PNG files); merged /points, /results identical to one run of $((tasks * per)) samples"
+done <<<"$CHAINS"
+
+wait_gone 60 "$broken_sim" "$broken_merge"
+expect_end "${broken_sim}_0" FAILED 2:0
+state=$(field "$broken_merge" JobState)
+reason=$(field "$broken_merge" Reason)
+[[ $state == CANCELLED ]] || { show_job "$broken_merge"; fail "merge after a failed array: state $state (reason $reason), expected CANCELLED"; }
+[[ ! -e $WORK/out/broken.h5 ]] || fail "a merge after a failed array wrote out/broken.h5"
+note "a failed array: its merge job never ran ($state, $reason)"
+no_temporaries "$WORK"
+note "PASS (array) in $((SECONDS - T_START)) s"

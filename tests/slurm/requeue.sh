@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# slurm.requeue: the time-limit path of every driver under a real (local, single-node) Slurm
+# cluster, with the real job scripts jobs/{hopfield,capacity,digest,rl,sgd}.sbatch, all five
+# jobs at once (-n 2 each, `-t 1 --signal=USR1@15`):
+#   Slurm sends SIGUSR1 to the ranks before the time limit; the driver stops with a checkpoint
+#   (exit code 3; nnsim-sgd inside an epoch: the log says "after epoch E, batch B", B > 0); the
+#   job requeues itself (scontrol requeue); the requeued job resumes from the checkpoint and
+#   completes; the output equals that of an uninterrupted `mpirun -n 2` run bit for bit
+#   (h5diff of the result datasets; the measured wall times aside).
+# Speed-independent: Slurm checks time limits every 30 s, so the signal comes 15-45 s after
+# the start whatever the job's size. Instead of work that surely outlasts that (and an equally
+# long reference run), the test freezes each job's ranks with SIGSTOP as soon as they have
+# installed their signal handlers (SigCgt in /proc/PID/status; nnsim-sgd: after its first
+# epoch, so that the stop falls inside a later one), waits until Slurm's SIGUSR1 is pending
+# for them (SigPnd/ShdPnd), raises the job's time limit (so that the requeued run is not
+# signalled again) and continues them with SIGCONT: they handle the signal at once. The
+# uninterrupted reference runs use the idle cores meanwhile. About 60-80 s, mostly waiting
+# for Slurm's 30 s time-limit check and the 10 s before a requeued job may start.
+#
+# Usage: requeue.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
+set -euo pipefail
+DRIVER=$(realpath -- "$1")
+SRC=$(realpath -- "$2")
+NAME=requeue
+source "$SRC/tests/slurm/lib.sh"
+slurm_setup
+DRIVERS="hopfield capacity digest rl sgd"
+for d in $DRIVERS; do
+  [[ -x $BUILD/apps/nnsim-$d ]] || fail "$BUILD/apps/nnsim-$d is missing (build every driver)"
+done
+
+# A few core-seconds each: the runs must still be going a moment after their handlers are in.
+driver_config hopfield N=2000,3000 samples=60
+driver_config capacity N=1024,2048 samples=200
+driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" instance=L10000,L20000 samples=16 steps=200000
+driver_config rl samples=400 episodes=2000
+driver_config sgd train-limit=4000 batch=2 epochs=4
+
+declare -A JOB_OF PIDS STATE SEEN
+warn=15
+for d in $DRIVERS; do
+  submit -n 2 -t 1 "--signal=USR1@$warn" -- "$d.sbatch" "$WORK/$d.ini" "$WORK/out/$d.h5"
+  JOB_OF[$d]=$JOB
+  STATE[$d]=starting
+done
+note "submitted with -t 1 --signal=USR1@$warn: $(for d in $DRIVERS; do printf '%s=%s ' "$d" "${JOB_OF[$d]}"; done)"
+
+# rank_pids D: the pids of driver D's ranks of this test (their command line names its output).
+rank_pids() {
+  local p cmd out=()
+  for p in /proc/[0-9]*; do
+    [[ -r $p/cmdline ]] || continue
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    [[ $cmd == "$BUILD/apps/nnsim-$1 "*"--output $WORK/out/$1.h5 "* ]] && out+=("${p#/proc/}")
+  done
+  echo "${out[*]:-}"
+}
+# sigmask PID FIELD: the hex mask of a /proc/PID/status line (SigCgt, SigPnd, ShdPnd).
+sigmask() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null; }
+has_usr1() { local m=${1:-0}; (((16#$m >> 9) & 1)); } # SIGUSR1 = 10: bit 9
+
+# Freeze each job's ranks once their handlers are in, then wait for Slurm's signal.
+ref_started=0
+t0=$SECONDS
+while :; do
+  pending=0
+  for d in $DRIVERS; do
+    case ${STATE[$d]} in
+      starting)
+        pids=$(rank_pids "$d")
+        set -- $pids
+        if (($# == 2)); then
+          ok=1
+          for p in "$@"; do has_usr1 "$(sigmask "$p" SigCgt)" || ok=0; done
+          if ((ok)) && [[ $d == sgd ]]; then grep -q 'epoch 1/' "$WORK/job-${JOB_OF[$d]}.log" || ok=0; fi
+          if ((ok)); then
+            kill -STOP "$@" 2>/dev/null || true
+            PIDS[$d]=$pids
+            STATE[$d]=frozen
+            note "$d: ranks $pids frozen $((SECONDS - t0)) s after sbatch"
+          fi
+        fi
+        if [[ ${STATE[$d]} == starting && -z $(squeue -h -j "${JOB_OF[$d]}" -o %i) ]]; then
+          show_job "${JOB_OF[$d]}"
+          fail "$d: job ${JOB_OF[$d]} ended before its ranks could be frozen (work too small for this machine?)"
+        fi
+        pending=1
+        ;;
+      frozen)
+        got=0
+        for p in ${PIDS[$d]}; do
+          if has_usr1 "$(sigmask "$p" ShdPnd)" || has_usr1 "$(sigmask "$p" SigPnd)"; then got=1; fi
+          [[ -d /proc/$p ]] || got=1
+        done
+        if ((got)); then
+          SEEN[$d]=$((SECONDS - t0))
+          scontrol update JobId="${JOB_OF[$d]}" TimeLimit=10 || fail "scontrol update JobId=${JOB_OF[$d]} TimeLimit=10 failed"
+          kill -CONT ${PIDS[$d]} 2>/dev/null || true
+          STATE[$d]=signalled
+          note "$d: SIGUSR1 pending $((SECONDS - t0)) s after sbatch; time limit raised, ranks continued"
+        else
+          pending=1
+        fi
+        ;;
+    esac
+  done
+  ((pending)) || break
+  # Every job frozen: the cores are free for the reference runs until Slurm's signal.
+  if ((!ref_started)); then
+    all=1
+    for d in $DRIVERS; do [[ ${STATE[$d]} == starting ]] && all=0; done
+    if ((all)); then
+      ref_started=1
+      (
+        for d in $DRIVERS; do
+          DRIVER=$BUILD/apps/nnsim-$d
+          DRV_TIMEOUT=300 drv "$WORK/$d-ref.log" 2 --config "$WORK/$d.ini" -o "$WORK/$d-ref.h5"
+          echo "$RC" >"$WORK/$d-ref.rc"
+        done
+      ) &
+      BG_PIDS+=($!)
+    fi
+  fi
+  ((SECONDS - t0 < 120)) || {
+    for d in $DRIVERS; do show_job "${JOB_OF[$d]}"; done
+    fail "after 120 s: $(for d in $DRIVERS; do printf '%s %s, ' "$d" "${STATE[$d]}"; done)(SIGUSR1 is due 15-45 s after the start)"
+  }
+  sleep 0.1
+done
+
+wait_gone 240 "${JOB_OF[@]}"
+if ((ref_started)); then wait "${BG_PIDS[${#BG_PIDS[@]} - 1]}" || true; fi
+for d in $DRIVERS; do
+  [[ -f $WORK/$d-ref.rc && $(cat "$WORK/$d-ref.rc") == 0 ]] || { cat "$WORK/$d-ref.log" >&2; fail "$d: the reference run failed"; }
+done
+
+for d in $DRIVERS; do
+  job=${JOB_OF[$d]}
+  log=$WORK/job-$job.log
+  expect_end "$job" COMPLETED 0:0
+  [[ $(field "$job" Restarts) == 1 ]] || { show_job "$job"; fail "$d: job $job restarted $(field "$job" Restarts) times, expected once"; }
+  log_has "$log" 'received SIGUSR1' "$d: the ranks should have received SIGUSR1 before the time limit"
+  log_has "$log" 'Exited with exit code 3' "$d: srun should report exit code 3"
+  log_has "$log" 'requeueing job' "$d: the job should have requeued itself"
+  log_has "$log" 'restart 1\)' "$d: the job should have started a second time"
+  log_has "$log" 'checkpoint found, resuming' "$d: the requeued job should resume"
+  [[ -f $WORK/out/$d.h5 && ! -e $WORK/out/$d.h5.checkpoint.h5 ]] || fail "$d: expected out/$d.h5 and no checkpoint left"
+done
+line=$(grep -m1 -E 'stopped early \(.*\) after epoch [0-9]+, batch [0-9]+' "$WORK/job-${JOB_OF[sgd]}.log") ||
+  { show_job "${JOB_OF[sgd]}"; fail "sgd: no 'stopped early (...) after epoch E, batch B' line"; }
+batch=$(sed -E 's/.*after epoch [0-9]+, batch ([0-9]+).*/\1/' <<<"$line")
+((batch > 0)) || fail "sgd: the stop fell between two epochs, not inside one: $line"
+note "sgd: $line"
+
+same() { local d=$1 obj; shift; for obj in "$@"; do h5same "$WORK/$d-ref.h5" "$WORK/out/$d.h5" "$obj"; done; }
+same hopfield /points /results /theory
+same capacity /points /crossing /extrapolation
+same digest /points /instances/L10000/success /instances/L20000/success
+same rl /points /results
+same sgd /weights /test
+no_temporaries "$WORK"
+note "every driver: SIGUSR1 before the time limit, exit 3 with a checkpoint, requeued, resumed; results identical to an uninterrupted run"
+note "PASS (requeue) in $((SECONDS - T_START)) s"
