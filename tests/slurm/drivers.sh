@@ -43,9 +43,9 @@ for d in hopfield capacity digest rl sgd; do
   [[ -f $WORK/out/$d.h5 ]] || { show_job "${JOB_OF[$d]}"; fail "job ${JOB_OF[$d]} ($d) completed but wrote no output"; }
   [[ ! -e $WORK/out/$d.h5.checkpoint.h5 ]] || fail "$d: checkpoint left after a completed job"
 done
-check_h5 out/hopfield.h5 nnsim-hopfield 2 /points/N /points/alpha /points/key /results/error_rate/mean /theory
-check_h5 out/capacity.h5 nnsim-capacity 2 /crossing /extrapolation /points
-check_h5 out/digest.h5 nnsim-digest 2 /instances/L10000 /points
+check_h5 out/hopfield.h5 nnsim-hopfield 2 /points/N /points/alpha /points/key /results/one_step_error/mean /theory
+check_h5 out/capacity.h5 nnsim-capacity 2 /points/alpha /results/retrieved/mean /capacity/alpha_c /extrapolation
+check_h5 out/digest.h5 nnsim-digest 2 /points/key /results/solved/samples /instances/L10000/a_cuts
 check_h5 out/rl.h5 nnsim-rl 2 /points/key /results
 check_h5 out/sgd.h5 nnsim-sgd 2 /weights /history/epoch /test
 for obj in /points /results /theory; do h5same hopfield-ref.h5 out/hopfield.h5 "$obj"; done

@@ -30,13 +30,13 @@ for d in $DRIVERS; do
 done
 
 # A few core-seconds each: the runs must still be going a moment after their handlers are in.
-driver_config hopfield N=2000,3000 samples=60
-driver_config capacity N=1024,2048 samples=200
+driver_config hopfield N=2000,3000 samples=6
+driver_config capacity N=512,1024 samples=200
 driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" instance=L10000,L20000 samples=16 steps=200000
 driver_config rl samples=400 episodes=2000
 driver_config sgd train-limit=4000 batch=2 epochs=4
 
-declare -A JOB_OF PIDS STATE SEEN
+declare -A JOB_OF PIDS STATE READY
 warn=15
 for d in $DRIVERS; do
   submit -n 2 -t 1 "--signal=USR1@$warn" -- "$d.sbatch" "$WORK/$d.ini" "$WORK/out/$d.h5"
@@ -57,6 +57,8 @@ rank_pids() {
 }
 # sigmask PID FIELD: the hex mask of a /proc/PID/status line (SigCgt, SigPnd, ShdPnd).
 sigmask() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null; }
+# proc_state PID: the process state letter (T: stopped; empty: gone).
+proc_state() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 has_usr1() { local m=${1:-0}; (((16#$m >> 9) & 1)); } # SIGUSR1 = 10: bit 9
 
 # Freeze each job's ranks once their handlers are in, then wait for Slurm's signal.
@@ -69,11 +71,20 @@ while :; do
       starting)
         pids=$(rank_pids "$d")
         set -- $pids
-        if (($# == 2)); then
+        if (($# == 2)) && [[ -z ${READY[$d]:-} ]]; then
           ok=1
           for p in "$@"; do has_usr1 "$(sigmask "$p" SigCgt)" || ok=0; done
-          if ((ok)) && [[ $d == sgd ]]; then grep -q 'epoch 1/' "$WORK/job-${JOB_OF[$d]}.log" || ok=0; fi
-          if ((ok)); then
+          if ((ok)); then READY[$d]=$(date +%s.%N); fi
+        fi
+        # Freeze 0.3 s after the handlers are in (some work done); nnsim-sgd after its first
+        # epoch, so that the stop falls inside a later epoch.
+        if [[ -n ${READY[$d]:-} ]]; then
+          if [[ $d == sgd ]]; then
+            grep -q 'epoch 1/' "$WORK/job-${JOB_OF[$d]}.log" && freeze=1 || freeze=0
+          else
+            freeze=$(awk -v a="${READY[$d]}" -v b="$(date +%s.%N)" 'BEGIN { print (b - a >= 0.3) ? 1 : 0 }')
+          fi
+          if ((freeze)); then
             kill -STOP "$@" 2>/dev/null || true
             PIDS[$d]=$pids
             STATE[$d]=frozen
@@ -87,17 +98,17 @@ while :; do
         pending=1
         ;;
       frozen)
+        # Slurm's signal: pending, or (as Slurm sends SIGCONT with it) the ranks running again.
         got=0
         for p in ${PIDS[$d]}; do
           if has_usr1 "$(sigmask "$p" ShdPnd)" || has_usr1 "$(sigmask "$p" SigPnd)"; then got=1; fi
-          [[ -d /proc/$p ]] || got=1
+          [[ $(proc_state "$p") == T ]] || got=1
         done
         if ((got)); then
-          SEEN[$d]=$((SECONDS - t0))
           scontrol update JobId="${JOB_OF[$d]}" TimeLimit=10 || fail "scontrol update JobId=${JOB_OF[$d]} TimeLimit=10 failed"
           kill -CONT ${PIDS[$d]} 2>/dev/null || true
           STATE[$d]=signalled
-          note "$d: SIGUSR1 pending $((SECONDS - t0)) s after sbatch; time limit raised, ranks continued"
+          note "$d: SIGUSR1 from Slurm $((SECONDS - t0)) s after sbatch; time limit raised for the requeued run"
         else
           pending=1
         fi
@@ -154,8 +165,8 @@ note "sgd: $line"
 
 same() { local d=$1 obj; shift; for obj in "$@"; do h5same "$WORK/$d-ref.h5" "$WORK/out/$d.h5" "$obj"; done; }
 same hopfield /points /results /theory
-same capacity /points /crossing /extrapolation
-same digest /points /instances/L10000/success /instances/L20000/success
+same capacity /points /results /capacity /extrapolation
+same digest /points /results/solved /results/steps_to_solution /results/best_energy /results/solutions /instances/L10000/a_cuts /instances/L20000/a_cuts
 same rl /points /results
 same sgd /weights /test
 no_temporaries "$WORK"
