@@ -32,9 +32,9 @@ done
 # A few core-seconds each: the runs must still be going a moment after their handlers are in.
 driver_config hopfield N=2000,3000 samples=6
 driver_config capacity N=512,1024 samples=200
-driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" instance=L10000,L20000 samples=16 steps=200000
-driver_config rl samples=400 episodes=2000
-driver_config sgd train-limit=4000 batch=2 epochs=4
+driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" instance=L10000,L20000 samples=12 steps=200000 continue-after-solution=true
+driver_config rl samples=4000 episodes=4000 record-every=400
+driver_config sgd train-limit=4000 batch=2 epochs=6 learning-rate=0.005
 
 declare -A JOB_OF PIDS STATE READY
 warn=15
