@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154  # root, program, config, output: set by the sourcing script
 # The body of the driver jobs in jobs/ (hopfield, capacity, digest, rl, sgd .sbatch), sourced by
 # them after they have set
 #   root     the repository (build/ is $NNSIM_BUILD_DIR or $root/build)

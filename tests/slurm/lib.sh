@@ -37,6 +37,7 @@ slurm_cleanup() {
   trap - EXIT TERM INT
   if ((${#JOBS[@]} > 0)); then scancel "${JOBS[@]}" 2>/dev/null || true; fi
   if ((rc != 0 && rc != 77)) || [[ -n ${NNSIM_TEST_KEEP:-} ]]; then
+    # shellcheck disable=SC2153  # NAME: set by the test before sourcing this file
     keep=$(mktemp -d "${TMPDIR:-/tmp}/nnsim-slurm-$NAME-logs.XXXXXX")
     cp "$WORK"/*.log "$WORK"/*.ini "$keep"/ 2>/dev/null || true
     cp -r "$NNSIM_SLURM_DIR/log" "$keep/cluster-log" 2>/dev/null || true

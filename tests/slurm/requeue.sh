@@ -86,6 +86,7 @@ while :; do
       starting)
         rank_pids "$d"
         pids=${PIDS_NOW# }
+        # shellcheck disable=SC2086  # split into the pids
         set -- $pids
         if (($# == 2)) && [[ -z ${READY[$d]:-} ]]; then
           ok=1
@@ -130,6 +131,7 @@ while :; do
         done
         if ((got)); then
           scontrol update JobId="${JOB_OF[$d]}" TimeLimit=10 || fail "scontrol update JobId=${JOB_OF[$d]} TimeLimit=10 failed"
+          # shellcheck disable=SC2086
           kill -CONT ${PIDS[$d]} 2>/dev/null || true
           STATE[$d]=signalled
           note "$d: SIGUSR1 from Slurm $((SECONDS - t0)) s after sbatch; time limit raised for the requeued run"
