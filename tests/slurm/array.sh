@@ -5,13 +5,17 @@
 #       i*B .. i*B+B-1 -> OUT.part-000i.h5)
 #   sbatch --dependency=afterok:<array> jobs/merge.sbatch OUT.h5                  (nnsim-merge)
 #   sbatch --dependency=afterok:<merge> jobs/plot.sbatch OUT.h5                   (analysis/plot_*.py)
-# for nnsim-hopfield (3 tasks of 10 samples), nnsim-rl (2 tasks of 20 learners) and nnsim-sgd
-# --ensemble (2 tasks of 2 trainings), all chains at once. Checks: every job COMPLETED 0:0, the
-# merge and plot jobs started only after the jobs they depend on had ended, the merged file's
-# /points and /results (and /theory) are identical (h5diff) to those of one mpirun run over all
-# the samples, and the plot job wrote its PNG files. Then a chain whose array fails (a missing
-# config) leaves its merge and plot jobs never run (DependencyNeverSatisfied, cancelled).
-# About 30-40 s on an idle 2-core machine.
+# for nnsim-hopfield (3 tasks of 10 samples: simulate -> merge -> plot) and nnsim-rl (2 tasks of
+# 20 learners: simulate -> merge; no plot, plot_rl.py cannot read a merged file yet), both chains
+# at once. Checks: every job COMPLETED 0:0, each task computed its own samples, the merge (and
+# plot) jobs started only after the jobs they depend on had ended, the merged hopfield file's
+# /points, /results, /theory are identical (h5diff) to those of one mpirun run over all the
+# samples and the plot job wrote its PNG; the merged rl file's /points and every dataset of its
+# /results equal the single run's (nnsim-merge leaves out the episode axis and theory datasets:
+# listed, see jobs/README.md). Then an array that fails (a missing config: exit 2) leaves its
+# merge job never run (DependencyNeverSatisfied, cancelled with --kill-on-invalid-dep).
+# nnsim-sgd --ensemble is not tested: nnsim-merge refuses its parts (jobs/README.md).
+# Measured: 20 s on the shared 2-core development machine (load average 9-10).
 #
 # Usage: array.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
 set -euo pipefail

@@ -7,7 +7,7 @@
 # /results, /theory equal those of `mpirun -n 2 nnsim-hopfield` with the same config; a second
 # submission of the same job does nothing (exit 0, output unchanged); and bad input to the job
 # body (NNSIM_ARRAY_SAMPLES=abc, a missing config) fails with exit code 2 naming the parameter.
-# About 20-30 s on an idle 2-core machine, most of it starting the jobs.
+# Measured: 16-17 s on the shared 2-core development machine (load average 9-10).
 #
 # Usage: drivers.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
 set -euo pipefail

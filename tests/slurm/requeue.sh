@@ -14,8 +14,10 @@
 # epoch, so that the stop falls inside a later one), waits until Slurm's SIGUSR1 is pending
 # for them (SigPnd/ShdPnd), raises the job's time limit (so that the requeued run is not
 # signalled again) and continues them with SIGCONT: they handle the signal at once. The
-# uninterrupted reference runs use the idle cores meanwhile. About 60-80 s, mostly waiting
-# for Slurm's 30 s time-limit check and the 10 s before a requeued job may start.
+# uninterrupted reference runs use the idle cores meanwhile. (Slurm itself sends SIGCONT with
+# the signal, so the ranks usually run again before the test sees the signal pending.)
+# Measured: 66-75 s on the shared 2-core development machine (load average 9-10), mostly
+# waiting for Slurm's 30 s time-limit check and the 10 s before a requeued job may start.
 #
 # Usage: requeue.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
 set -euo pipefail
