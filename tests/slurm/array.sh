@@ -24,7 +24,7 @@ SRC=$(realpath -- "$2")
 NAME=array
 source "$SRC/tests/slurm/lib.sh"
 slurm_setup
-for d in rl sgd merge; do
+for d in rl merge; do
   [[ -x $BUILD/apps/nnsim-$d ]] || fail "$BUILD/apps/nnsim-$d is missing (build every driver)"
 done
 
@@ -51,7 +51,7 @@ while read -r name tasks per; do
   note "$name: array ${SIM[$name]} ($tasks tasks x $per samples) -> merge ${MERGE[$name]} -> plot ${PLOT[$name]:-none}"
 done <<<"$CHAINS"
 
-# A chain whose array fails: its merge and plot must never run.
+# An array that fails: the merge that depends on it must never run.
 submit -n 1 -t 5 --array=0-1 -o "$WORK/job-%A_%a.log" -- rl.sbatch "$WORK/missing.ini" "$WORK/out/broken.h5"
 broken_sim=$JOB
 submit -t 5 "--dependency=afterok:$broken_sim" --kill-on-invalid-dep=yes -- merge.sbatch "$WORK/out/broken.h5"
