@@ -38,7 +38,7 @@ driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" instance
 driver_config rl samples=4000 episodes=10000 record-every=1000
 driver_config sgd train-limit=4000 batch=2 epochs=6 learning-rate=0.005
 
-declare -A JOB_OF PIDS STATE READY
+declare -A JOB_OF PIDS STATE READY CPU0
 warn=15
 for d in $DRIVERS; do
   submit -n 2 -t 1 "--signal=USR1@$warn" -- "$d.sbatch" "$WORK/$d.ini" "$WORK/out/$d.h5"
@@ -72,6 +72,14 @@ status_field() {
     fi
   done <"/proc/$1/status"; } 2>/dev/null || true
 }
+# cpu_ticks PID: user + system CPU time of the process in clock ticks (0 when it is gone).
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  stat=${stat##*) }  # the fields after "(comm) "; utime and stime are fields 14 and 15
+  read -r -a f <<<"$stat"
+  echo $((f[11] + f[12]))
+}
 # has_usr1 MASK: the hex signal mask has SIGUSR1 (10: bit 9).
 has_usr1() { local m=${1:-0}; (((16#$m >> 9) & 1)); }
 
@@ -102,7 +110,24 @@ while :; do
         # epoch, so that the stop falls inside a later epoch.
         if [[ -n ${READY[$d]:-} ]]; then
           if [[ $d == sgd ]]; then
-            grep -q 'epoch 1/' "$WORK/job-${JOB_OF[$d]}.log" && freeze=1 || freeze=0
+            # Right after the 'epoch 1/' line the ranks may not yet have run a batch of epoch 2
+            # (a loaded machine): wait until each rank has used 5 more clock ticks of CPU time
+            # (0.05 s at 100 Hz, a fraction of an epoch of this config), whatever the load.
+            freeze=0
+            if [[ -z ${CPU0[$d]:-} ]]; then
+              if grep -q 'epoch 1/' "$WORK/job-${JOB_OF[$d]}.log"; then
+                CPU0[$d]=""
+                for p in "$@"; do CPU0[$d]+="$(cpu_ticks "$p") "; done
+              fi
+            else
+              freeze=1
+              read -r -a start <<<"${CPU0[$d]}"
+              i=0
+              for p in "$@"; do
+                (($(cpu_ticks "$p") >= start[i] + 5)) || freeze=0
+                i=$((i + 1))
+              done
+            fi
           else
             now=$(date +%s%N)
             freeze=$((now - READY[$d] >= 200000000 ? 1 : 0))
