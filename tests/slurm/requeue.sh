@@ -31,12 +31,15 @@ for d in $DRIVERS; do
   [[ -x $BUILD/apps/nnsim-$d ]] || fail "$BUILD/apps/nnsim-$d is missing (build every driver)"
 done
 
-# A few core-seconds each: the runs must still be going a moment after their handlers are in.
-driver_config hopfield N=1500,2000 samples=40
-driver_config capacity N=512,1024 samples=200
-driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" instance=L10000,L20000 samples=12 steps=200000 continue-after-solution=true
-driver_config rl samples=4000 episodes=10000 record-every=1000
-driver_config sgd train-limit=4000 batch=2 epochs=6 learning-rate=0.005
+# About 5 core-seconds each on an idle machine (one rl run of 2.3 core-seconds ended before the
+# test could freeze it): the runs must still be going well after their handlers are in.
+driver_config hopfield N=1500,2000 samples=80
+driver_config capacity N=512,1024 samples=800
+driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" instance=L10000,L20000 samples=36 steps=200000 continue-after-solution=true
+driver_config rl samples=12000 episodes=10000 record-every=1000
+# nnsim-sgd: epochs of ~0.5 s (wall, 2 ranks), long against the test's polling, so that the
+# freeze lands inside epoch 2 and not on a boundary.
+driver_config sgd train-limit=20000 batch=2 epochs=3 learning-rate=0.001
 
 declare -A JOB_OF PIDS STATE READY CPU0
 warn=15
@@ -111,8 +114,8 @@ while :; do
         if [[ -n ${READY[$d]:-} ]]; then
           if [[ $d == sgd ]]; then
             # Right after the 'epoch 1/' line the ranks may not yet have run a batch of epoch 2
-            # (a loaded machine): wait until each rank has used 5 more clock ticks of CPU time
-            # (0.05 s at 100 Hz, a fraction of an epoch of this config), whatever the load.
+            # (a loaded machine): wait until each rank has used 2 more clock ticks of CPU time
+            # (0.02 s at 100 Hz, a fraction of an epoch of this config), whatever the load.
             freeze=0
             if [[ -z ${CPU0[$d]:-} ]]; then
               if grep -q 'epoch 1/' "$WORK/job-${JOB_OF[$d]}.log"; then
@@ -124,7 +127,7 @@ while :; do
               read -r -a start <<<"${CPU0[$d]}"
               i=0
               for p in "$@"; do
-                (($(cpu_ticks "$p") >= start[i] + 5)) || freeze=0
+                (($(cpu_ticks "$p") >= start[i] + 2)) || freeze=0
                 i=$((i + 1))
               done
             fi
