@@ -17,6 +17,10 @@ po::options_description rl_options(RlOptions& o) {
     ("experiment", po::value(&o.experiment)->value_name("NAME"),
      "associative-q (Q-learning on the task of Fig. 11.2, Fig. 11.5), reward-penalty (rule (11.10), Fig. 11.2), "
      "tictactoe (self-play, Fig. 11.7), td-lambda (TD(lambda) (11.20) on a chain walk)")
+    ("policy", po::value(&o.policy)->value_name("P"),
+     "associative-q: epsilon-greedy (with --epsilon, --epsilon-schedule) or softmax (with --beta) (epsilon-greedy)")
+    ("beta", po::value(&o.beta)->value_name("GRID"),
+     "associative-q with --policy softmax: inverse temperature beta > 0, P(y | x) ~ exp(beta Q(x, y)), a grid (1)")
     ("learning-rate", po::value(&o.learning_rate)->value_name("GRID"),
      "learning rate alpha in (0, 1], a grid (0.01 for associative-q, 0.05 reward-penalty, 0.1 tictactoe, "
      "0.02,0.05,0.1,0.2 td-lambda)")
@@ -71,6 +75,8 @@ struct Default {
 };
 
 const Default kDefaults[] = {
+    {"policy", &RlOptions::policy, {"epsilon-greedy", nullptr, nullptr, nullptr}},
+    {"beta", &RlOptions::beta, {"1", nullptr, nullptr, nullptr}},
     {"learning-rate", &RlOptions::learning_rate, {"0.01", "0.05", "0.1", "0.02,0.05,0.1,0.2"}},
     {"epsilon", &RlOptions::epsilon, {"1,0.05", nullptr, "1", nullptr}},
     {"epsilon-schedule", &RlOptions::epsilon_schedule, {"constant", nullptr, "book", nullptr}},
@@ -92,9 +98,30 @@ const char* kNames[] = {"associative-q", "reward-penalty", "tictactoe", "td-lamb
 
 }  // namespace
 
+/// The options of the policy not chosen by --policy (associative-q): --beta belongs to softmax,
+/// --epsilon and --epsilon-schedule to epsilon-greedy. Refused when given, no default otherwise.
+std::vector<std::string> options_of_other_policy(Experiment experiment, const RlOptions& o,
+                                                 const po::variables_map& values) {
+  if (experiment != Experiment::kAssociativeQ) return {};
+  const std::string policy = values.count("policy") ? o.policy : "epsilon-greedy";
+  require(policy == "epsilon-greedy" || policy == "softmax", "policy", "epsilon-greedy or softmax", policy);
+  const bool softmax = policy == "softmax";
+  std::vector<std::string> other = softmax ? std::vector<std::string>{"epsilon", "epsilon-schedule"}
+                                           : std::vector<std::string>{"beta"};
+  for (const auto& name : other) {
+    if (values.count(name) != 0) {
+      throw UsageError("--" + name + " does not apply to --policy " + policy + " (it is used by --policy " +
+                       (softmax ? "epsilon-greedy" : "softmax") + "); leave it out");
+    }
+  }
+  return other;
+}
+
 void apply_experiment_defaults(Experiment experiment, RlOptions& o, po::variables_map& values) {
   const auto e = static_cast<std::size_t>(experiment);
+  const auto other_policy = options_of_other_policy(experiment, o, values);
   for (const auto& d : kDefaults) {
+    if (std::find(other_policy.begin(), other_policy.end(), d.name) != other_policy.end()) continue;
     const bool given = values.count(d.name) != 0;
     if (d.value[e] == nullptr) {
       if (given) {
@@ -117,9 +144,11 @@ void apply_experiment_defaults(Experiment experiment, RlOptions& o, po::variable
 PointKey key_base(const std::string& experiment, const po::options_description& all, const po::variables_map& values) {
   // Grid axes go in per point; the seed and the sample number index the stream themselves;
   // recording and evaluation options change no draw.
-  static const std::vector<std::string> left_out{"experiment",   "learning-rate", "epsilon",       "delta",
-                                                 "lambda",       "seed",          "samples",       "first-sample",
-                                                 "record-every", "window",        "save-q-learner"};
+  // --policy is left out too (the draws of epsilon-greedy runs stay those of the runs before the
+  // option existed); a softmax point adds it to its key itself.
+  static const std::vector<std::string> left_out{
+      "experiment", "learning-rate", "epsilon",      "delta",  "lambda",         "beta",  "policy",
+      "seed",       "samples",       "first-sample", "record-every", "window", "save-q-learner"};
   PointKey key("nnsim-rl/" + experiment);
   for (const auto& [name, value] : option_values(all, values)) {
     if (is_run_control_option(name) || std::find(left_out.begin(), left_out.end(), name) != left_out.end()) continue;

@@ -206,7 +206,7 @@ MoveChooser random_chooser(const TicTacToe& game) {
   return [&game](std::size_t position) { return game.legal_moves(position); };
 }
 
-ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o) {
+std::vector<ExactOutcome> exact_outcomes(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o) {
   // The choice sets depend on the position alone, so the outcome of every position follows from
   // its children's. Children are numbered after their parents (breadth-first), so one backward
   // sweep over all positions sees every child first: no recursion, each position once.
@@ -243,7 +243,11 @@ ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const Mo
       }
     }
   }
-  return outcome[TicTacToe::empty_board()];
+  return outcome;
+}
+
+ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o) {
+  return exact_outcomes(game, x, o)[TicTacToe::empty_board()];
 }
 
 }  // namespace nnsim::rl

@@ -131,5 +131,7 @@ struct ExactOutcome {
   std::uint64_t lines = 0, draw_lines = 0, x_win_lines = 0, o_win_lines = 0;
 };
 ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o);
+/// The same from every position (index = position; finished positions count as one line).
+std::vector<ExactOutcome> exact_outcomes(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o);
 
 }  // namespace nnsim::rl
