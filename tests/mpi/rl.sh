@@ -18,6 +18,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_tools mpirun timeout md5sum
 setup_workdir rl
 PY=/usr/bin/python3
+# Open MPI's default pml (cm) dlopens the PSM2 MTL, whose library constructor sleeps in usleep; on
+# this loaded 2-core VM MPI_Init then stalled 17-88 s in about 1 of 40 starts (gdb: usleep in
+# libpsm2.so.2 from dl_init of mca_mtl_psm2.so under ompi_mpi_init), so a 0.5 s run hit the 60 s
+# hang guard. The ob1 pml (shared memory / TCP) loads no MTL; results do not depend on the
+# transport.
+export OMPI_MCA_pml="${OMPI_MCA_pml:-ob1}"
 
 declare -A ARGS
 ARGS[associative-q]="--experiment associative-q --samples 40 --episodes 400 --record-every 20 --epsilon 1,0.1 --learning-rate 0.05"
