@@ -100,10 +100,13 @@ def _points_label(f, p, names):
 def plot_associative(f, output, plt):
     g = f["results/q_table"]
     episodes = g["episode"][:]
-    mean, err, theory = g["mean"][:], g["stderr"][:], g["theory_mean"][:]
+    mean, err = g["mean"][:], g["stderr"][:]
+    theory = g["theory_mean"][:] if "theory_mean" in g else None  # epsilon-greedy only
     limit = g["theory_limit"][:]
     rates = g["theory_rate"][:]
-    eps = f["points/epsilon"][:]
+    softmax = "beta" in f["points"]  # --policy softmax: a beta axis instead of epsilon
+    axis = "beta" if softmax else "epsilon"
+    eps = None if softmax else f["points/epsilon"][:]
     n_points = mean.shape[0]
     names = ["(x1, y=-1)", "(x1, y=+1)", "(x2, y=-1)", "(x2, y=+1)"]
     fig, axes = plt.subplots(1, n_points, figsize=(5.5 * n_points, 4.2), squeeze=False)
@@ -111,23 +114,24 @@ def plot_associative(f, output, plt):
         ax = axes[0][p]
         m = mean[p].reshape(len(episodes), 4)
         e = err[p].reshape(len(episodes), 4)
-        th = theory[p].reshape(len(episodes), 4)
         for k in range(4):
             try:
-                fit, fit_err, _ = fit_relaxation_rate(f, p, k, start=0 if eps[p] >= 1 else episodes[-1] // 50)
+                start = 0 if eps is not None and eps[p] >= 1 else episodes[-1] // 50
+                fit, fit_err, _ = fit_relaxation_rate(f, p, k, start=start)
                 rate_text = f"rate {fit:.3g}±{fit_err:.1g} (theory {rates[p, k]:.3g})"
             except InputError:
                 rate_text = f"theory rate {rates[p, k]:.3g}"
             line, = ax.plot(episodes, m[:, k], label=f"Q{names[k]}: {rate_text}")
             ax.fill_between(episodes, m[:, k] - e[:, k], m[:, k] + e[:, k], color=line.get_color(), alpha=0.25)
-            ax.plot(episodes, th[:, k], "--", color=line.get_color(), lw=0.9)
+            if theory is not None:
+                ax.plot(episodes, theory[p].reshape(len(episodes), 4)[:, k], "--", color=line.get_color(), lw=0.9)
             ax.axhline(limit[k], ls=":", color=line.get_color(), lw=0.8)
         ax.set_xlabel("episode t")
         ax.set_ylabel("<Q_t>")
-        ax.set_title(_points_label(f, p, ["epsilon", "learning-rate"]) + f"; {int(g['count'][p])} learners", fontsize=9)
+        ax.set_title(_points_label(f, p, [axis, "learning-rate"]) + f"; {int(g['count'][p])} learners", fontsize=9)
         ax.legend(fontsize=7)
-    fig.suptitle("Q-learning on the associative task (Fig. 11.5): dashed (11.27)-(11.29), dotted Q* = 2 p - 1 (11.30)",
-                 fontsize=9)
+    fig.suptitle("Q-learning on the associative task " + ("with softmax selection: " if softmax else
+                 "(Fig. 11.5): dashed (11.27)-(11.29), ") + "dotted Q* = 2 p - 1 (11.30)", fontsize=9)
     fig.tight_layout()
     fig.savefig(output, dpi=110)
     plt.close(fig)

@@ -67,6 +67,49 @@ struct Curve {
   TheoryCurve curve;
 };
 
+// ---- datasets a driver writes beside the gridded layout (its write_extra), pooled as well ----
+
+/// One such dataset: shared ones (axes, theory of the task) must be equal in every input and are
+/// copied once; per-point ones have one row per point (first dimension) and are reassembled in
+/// the merged point order from the input that holds each point.
+struct ExtraSpec {
+  const char* path;
+  bool per_point;
+};
+
+/// nnsim-rl (apps/rl/experiments.cpp, write_extra): the episode/round/iteration axes of its learning
+/// curves and the theory beside /results/q_table. Its tic-tac-toe Q-tables are records, refused
+/// below (--save-q-learner -1 leaves them out).
+const std::vector<ExtraSpec>& extra_specs(const std::string& program) {
+  static const std::vector<ExtraSpec> rl{{"results/q_table/episode", false},
+                                         {"results/q_table/theory_limit", false},
+                                         {"results/q_table/theory_rate", true},
+                                         {"results/q_table/theory_rate_book", true},
+                                         {"results/q_table/theory_mean", true},
+                                         {"results/reward/iteration", false},
+                                         {"results/expected_reward/iteration", false},
+                                         {"results/outcomes/round", false},
+                                         {"results/rms_error/episode", false},
+                                         {"results/mean_reward/theory_limit", true}};
+  static const std::vector<ExtraSpec> none;
+  return program == "nnsim-rl" ? rl : none;
+}
+
+/// Group attributes the driver adds to its result groups (kept from the first input).
+const std::vector<std::pair<const char*, const char*>>& extra_group_attributes(const std::string& program) {
+  static const std::vector<std::pair<const char*, const char*>> rl{{"results/q_table", "layout"},
+                                                                   {"results/outcomes", "layout"}};
+  static const std::vector<std::pair<const char*, const char*>> none;
+  return program == "nnsim-rl" ? rl : none;
+}
+
+struct Extra {
+  std::string path;
+  bool per_point = false, integer = false;
+  std::vector<hsize_t> dims;
+  std::vector<double> values;  // integers up to 2^53 exactly
+};
+
 /// Everything nnsim-merge needs of one input file.
 struct Input {
   std::string path;
@@ -82,6 +125,7 @@ struct Input {
   std::vector<std::vector<double>> theory_values;
   std::vector<Described> theory_info;
   std::vector<TheoryCurve> curves;
+  std::vector<Extra> extras;
   std::string start_time, end_time, host;
   std::int64_t mpi_ranks = 0;
   std::size_t points() const { return keys.size(); }
@@ -108,11 +152,13 @@ Input read_input(const std::string& path) {
              "': it is not the output of a gridded nnsim run (or was written by a version before nnsim-merge)");
     }
   }
+  in.program = root.string_attribute("program");
   if (root.has_attribute("record_observables")) {
     refuse("input '" + path + "' has variable-length record observables (" +
-           root.string_attribute("record_observables") + "), which nnsim-merge does not pool yet");
+           root.string_attribute("record_observables") + "), which nnsim-merge does not pool yet" +
+           (in.program == "nnsim-rl" ? " (nnsim-rl tictactoe: run with --save-q-learner -1 to get mergeable files)"
+                                     : ""));
   }
-  in.program = root.string_attribute("program");
   in.experiment = root.string_attribute("experiment");
   in.git_commit = attribute_or(root, "git_commit", "unknown");
   in.version = attribute_or(root, "version");
@@ -180,7 +226,81 @@ Input read_input(const std::string& path) {
     c.x_units = dx.units;
     in.curves.push_back(std::move(c));
   }
+  for (const auto& spec : extra_specs(in.program)) {
+    if (!root.exists(spec.path)) continue;
+    const auto d = root.open_dataset(spec.path);
+    Extra x;
+    x.path = spec.path;
+    x.per_point = spec.per_point;
+    x.integer = d.value_kind() == io::ValueKind::kSigned || d.value_kind() == io::ValueKind::kUnsigned;
+    x.dims = d.dims();
+    x.values = d.read<double>();
+    if (x.per_point && (x.dims.empty() || x.dims[0] != in.points())) {
+      refuse("input '" + path + "': /" + x.path + " does not have one row per point");
+    }
+    in.extras.push_back(std::move(x));
+  }
   return in;
+}
+
+/// The extras of the merged file: shared ones checked equal in every input, per-point rows in the
+/// merged order `heads` (input, point of that input) of the points.
+std::vector<Extra> merged_extras(const std::vector<Input>& inputs,
+                                 const std::vector<std::pair<std::size_t, std::size_t>>& heads) {
+  const Input& a = inputs.front();
+  std::vector<Extra> out;
+  for (std::size_t k = 0; k < a.extras.size(); ++k) {
+    const Extra& x = a.extras[k];
+    for (const auto& in : inputs) {
+      const bool same_layout = in.extras.size() == a.extras.size() && in.extras[k].path == x.path &&
+                               in.extras[k].integer == x.integer &&
+                               (x.per_point ? std::equal(x.dims.begin() + 1, x.dims.end(), in.extras[k].dims.begin() + 1,
+                                                         in.extras[k].dims.end())
+                                            : in.extras[k].dims == x.dims);
+      if (!same_layout) {
+        refuse("'" + in.path + "' and '" + a.path + "' differ in the layout of /" + x.path);
+      }
+      if (!x.per_point && in.extras[k].values != x.values) {
+        refuse("'" + in.path + "' and '" + a.path + "' differ in /" + x.path +
+               "; only runs with the same options can be merged");
+      }
+    }
+    if (!x.per_point) {
+      out.push_back(x);
+      continue;
+    }
+    Extra merged = x;
+    merged.dims[0] = heads.size();
+    const std::size_t row = x.values.size() / x.dims[0];
+    merged.values.clear();
+    for (const auto& [input, point] : heads) {
+      const auto& v = inputs[input].extras[k].values;
+      merged.values.insert(merged.values.end(), v.begin() + static_cast<std::ptrdiff_t>(point * row),
+                           v.begin() + static_cast<std::ptrdiff_t>((point + 1) * row));
+    }
+    out.push_back(std::move(merged));
+  }
+  return out;
+}
+
+/// Writes the extras with the descriptions of the first input's datasets, and the driver's group
+/// attributes.
+void write_extras(io::File& file, const io::File& source, const std::string& program, const std::vector<Extra>& extras) {
+  for (const auto& x : extras) {
+    const auto slash = x.path.rfind('/');
+    auto group = file.root().require_group(x.path.substr(0, slash));
+    const std::string name = x.path.substr(slash + 1);
+    auto d = x.integer ? group.write(name, std::vector<std::int64_t>(x.values.begin(), x.values.end()), x.dims)
+                       : group.write(name, x.values, x.dims);
+    d.copy_scalar_attributes(source.root().open_dataset(x.path));
+  }
+  for (const auto& [group_path, attribute] : extra_group_attributes(program)) {
+    if (!source.root().exists(group_path) || !file.root().exists(group_path)) continue;
+    const auto from = source.root().open_group(group_path);
+    if (from.has_attribute(attribute)) {
+      file.root().open_group(group_path).set_attribute(attribute, from.string_attribute(attribute));
+    }
+  }
 }
 
 double as_double(const Column& c, std::size_t i) {
@@ -361,9 +481,11 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     theory.push_back({a.theory_names[t], {}, a.theory_info[t].description, a.theory_info[t].equation,
                       a.theory_info[t].units});
   }
+  std::vector<std::pair<std::size_t, std::size_t>> heads;  // (input, point) holding each merged point
   for (std::size_t p = 0; p < np; ++p) {
     const auto& pieces = by_key.at(order[p]);
     const auto& head = pieces.front();
+    heads.emplace_back(head.input, head.point);
     const Input& in0 = inputs[head.input];
     for (std::size_t c = 0; c < points.size(); ++c) {
       std::visit(
@@ -395,6 +517,8 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     observables.push_back({a.observables[k], a.observable_info[k].description, a.observable_info[k].equation,
                            a.observable_info[k].units});
   }
+
+  const std::vector<Extra> extras = merged_extras(inputs, heads);
 
   // Provenance: the first input's attributes, the union's grid and sample range, every input.
   std::string merged_from = "[";
@@ -457,6 +581,7 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     root.set_attribute("sample_ranges", ranges_text(coverage));
     write_gridded_results(file, spec, result, points, observables, theory);
     write_theory_curves(file, a.curves);
+    write_extras(file, source, a.program, extras);
     file.close();
   }
   out.commit();

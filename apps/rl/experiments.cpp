@@ -75,6 +75,21 @@ Grid2 grid2(const std::vector<double>& first, const std::vector<double>& second)
   return g;
 }
 
+/// The points of an experiment over `first` (outer axis) x learning rate (inner): their stream keys
+/// (base, then the first axis' value, then the learning rate), the point columns, one cost per
+/// learner and the merge axes.
+void set_points(GriddedExperiment& e, const Grid2& g, const PointKey& base, const std::string& first,
+                const std::string& first_description) {
+  e.spec.num_points = g.a.size();
+  for (std::size_t p = 0; p < g.a.size(); ++p) {
+    PointKey key = base;
+    e.point_keys.push_back(key.add(first, g.a[p]).add("learning-rate", g.b[p]).value());
+  }
+  e.points = {{first, g.a, first_description, "1"}, {"learning-rate", g.b, "learning rate alpha", "1"}};
+  e.spec.cost = [](std::uint64_t) { return 1.0; };
+  e.merge_axes = {first, "learning-rate"};
+}
+
 void write_axis(io::Group& group, const std::string& name, const std::vector<std::int64_t>& x,
                 const std::string& description, const std::string& units) {
   auto d = group.write(name, x);
@@ -84,20 +99,43 @@ void write_axis(io::Group& group, const std::string& name, const std::vector<std
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+namespace {
+
+constexpr const char* kEpsilonAxis = "epsilon of epsilon-greedy in round 0 (then --epsilon-schedule)";
+
+/// The softmax probabilities pi(y | x) = exp(beta Q(x, y)) / sum_y' exp(beta Q(x, y')) of the four
+/// entries at Q = Q* (table order).
+std::array<double, 4> softmax_at_limit(const rl::AssociativeTask& task, double beta) {
+  std::array<double, 4> pi{};
+  for (std::size_t x = 0; x < 2; ++x) {
+    const double a = task.expected_reward(x, 0), b = task.expected_reward(x, 1);
+    pi[2 * x] = 1 / (1 + std::exp(beta * (b - a)));
+    pi[2 * x + 1] = 1 - pi[2 * x];
+  }
+  return pi;
+}
+
+}  // namespace
+
 GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptions& common, const PointKey& base) {
   const rl::AssociativeTask task(reward_table(o.reward_table));
-  const auto eps = epsilons(o.epsilon);
+  const bool softmax = o.policy == "softmax";
+  std::vector<double> first;  // epsilon or beta
+  if (softmax) {
+    first = parse_real_grid(o.beta, "beta");
+    for (const double b : first) require(b > 0 && b <= 1e6, "beta", "in (0, 1e6]", b);
+  } else {
+    first = epsilons(o.epsilon);
+    schedule_option(o.epsilon_schedule, 1.0);
+  }
   const auto rates = learning_rates(o.learning_rate);
-  schedule_option(o.epsilon_schedule, 1.0);
   const auto rec = recording(o, true);
   const std::array<double, 4> q0 = initial_q_table(o.initial_q);
-  const Grid2 g = grid2(eps, rates);
-  const std::size_t np = g.a.size();
+  const Grid2 g = grid2(first, rates);
 
   GriddedExperiment e;
   e.program = kProgram;
   e.experiment = "associative-q";
-  e.spec.num_points = np;
   e.spec.observables = {"q_table", "final_q_table", "mean_reward"};
   e.spec.widths = {static_cast<std::size_t>(rec.rows * 4), 4, 1};
   const std::string entries = "entries (x1, y=-1), (x1, y=+1), (x2, y=-1), (x2, y=+1) in the order of --reward-table";
@@ -110,18 +148,16 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
       {"final_q_table", "Q-table after the last episode, " + entries, "(11.26)", "1"},
       {"mean_reward", "immediate reward r = +-1 averaged over the learner's episodes", "", "1"},
   };
-  for (std::size_t p = 0; p < np; ++p) {
-    PointKey key = base;
-    e.point_keys.push_back(key.add("epsilon", g.a[p]).add("learning-rate", g.b[p]).value());
+  if (softmax) {
+    set_points(e, g, PointKey(base).add("policy", "softmax"), "beta",
+               "inverse temperature beta of softmax action selection, P(y | x) ~ exp(beta Q(x, y))");
+  } else {
+    set_points(e, g, base, "epsilon", kEpsilonAxis);
   }
-  e.points = {{"epsilon", g.a, "epsilon of epsilon-greedy in round 0 (then --epsilon-schedule)", "1"},
-              {"learning-rate", g.b, "learning rate alpha", "1"}};
-  e.spec.cost = [](std::uint64_t) { return 1.0; };
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;
-  const std::string schedule_text = o.epsilon_schedule;
-  e.spec.run = [task, g, keys, seed, rec, q0, schedule_text](const Task& t, const CancelFlag& cancel) {
-    const rl::EpsilonGreedy policy(rl::parse_epsilon_schedule(schedule_text, g.a[t.point]));
+  const std::string schedule_text = softmax ? std::string() : o.epsilon_schedule;
+  e.spec.run = [task, g, keys, seed, rec, q0, schedule_text, softmax](const Task& t, const CancelFlag& cancel) {
     const double alpha = g.b[t.point];
     RandomStream rng(seed, keys[t.point], t.sample, 0);
     rl::QTable q(2, 2);
@@ -130,10 +166,17 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
     out.reserve(rec.rows * 4 + 5);
     out.insert(out.end(), q.values().begin(), q.values().end());
     double reward = 0;
-    for (std::uint64_t episode = 0; episode < rec.episodes; ++episode) {
-      if (episode % 4096 == 0) check_cancel(cancel);
-      reward += rl::q_learning_episode(task, q, policy, episode, alpha, 0.0, rng).total_reward;
-      if ((episode + 1) % rec.every == 0) out.insert(out.end(), q.values().begin(), q.values().end());
+    auto learn = [&](const auto& policy) {
+      for (std::uint64_t episode = 0; episode < rec.episodes; ++episode) {
+        if (episode % 4096 == 0) check_cancel(cancel);
+        reward += rl::q_learning_episode(task, q, policy, episode, alpha, 0.0, rng).total_reward;
+        if ((episode + 1) % rec.every == 0) out.insert(out.end(), q.values().begin(), q.values().end());
+      }
+    };
+    if (softmax) {
+      learn(rl::Softmax(g.a[t.point]));
+    } else {
+      learn(rl::EpsilonGreedy(rl::parse_epsilon_schedule(schedule_text, g.a[t.point])));
     }
     out.insert(out.end(), q.values().begin(), q.values().end());
     out.push_back(reward / static_cast<double>(rec.episodes));
@@ -142,9 +185,11 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
   e.attributes = {{"task",
                    "two stimuli x1 = [1, 0], x2 = [1, 1] with equal probability, output y = -1 or +1, "
                    "reward +1 with probability p_reward(x, y) (--reward-table), else -1 (Fig. 11.2)"},
-                  {"algorithm", "Q-learning (11.24) with one-step episodes (11.26), epsilon-greedy, ties at random"}};
-  e.merge_axes = {"epsilon", "learning-rate"};
-  e.write_extra = [task, g, rec, q0](io::File& file, const EnsembleResult&) {
+                  {"algorithm", softmax ? "Q-learning (11.24) with one-step episodes (11.26), softmax action "
+                                          "selection P(y | x) = exp(beta Q(x, y)) / sum_y' exp(beta Q(x, y'))"
+                                        : "Q-learning (11.24) with one-step episodes (11.26), epsilon-greedy, ties "
+                                          "at random"}};
+  e.write_extra = [task, g, rec, q0, softmax](io::File& file, const EnsembleResult&) {
     auto group = file.root().require_group("results/q_table");
     group.set_attribute("layout",
                         "episode-major: mean[p, 4 r + k] is entry k of recorded episode r; "
@@ -156,6 +201,29 @@ GriddedExperiment associative_q_experiment(const RlOptions& o, const CommonOptio
     describe(d_limit, "the limit Q* = <r | x, y> = 2 p_reward - 1 of each entry, " + std::string("in table order"), "1",
              "(11.30)");
     const std::size_t points = g.a.size();
+    if (softmax) {
+      // Near Q* entry k is updated with probability pi_k / 2 per episode; the mean reward of the
+      // policy there is sum_k pi_k Q*_k / 2.
+      std::vector<double> rate(points * 4), reward(points);
+      for (std::size_t p = 0; p < points; ++p) {
+        const auto pi = softmax_at_limit(task, g.a[p]);
+        for (std::size_t k = 0; k < 4; ++k) {
+          rate[p * 4 + k] = -std::log1p(-g.b[p] * pi[k] / 2);
+          reward[p] += pi[k] * limit[k] / 2;
+        }
+      }
+      auto d_rate = group.write("theory_rate", rate, {points, 4});
+      describe(d_rate,
+               "relaxation rate per episode of <Q_t> - Q* near Q*, -ln(1 - alpha p) with p = pi(y | x) / 2 the "
+               "probability that the entry is updated, pi the softmax probabilities at Q = Q*",
+               "1/episode", "(11.27)");
+      auto d_reward = file.root().require_group("results/mean_reward").write("theory_limit", reward);
+      describe(d_reward,
+               "expected immediate reward per episode of the softmax policy at Q = Q*: (1/2) sum_x sum_y pi(y | x) "
+               "(2 p_reward(x, y) - 1); mean_reward approaches it when Q starts at Q* and alpha is small",
+               "1");
+      return;
+    }
     std::vector<double> rate(points * 4), book(points * 4), mean(points * rec.rows * 4);
     for (std::size_t p = 0; p < points; ++p) {
       // The theory takes the epsilon of the point constant (--epsilon-schedule constant).
@@ -202,7 +270,6 @@ GriddedExperiment reward_penalty_experiment(const RlOptions& o, const CommonOpti
   GriddedExperiment e;
   e.program = kProgram;
   e.experiment = "reward-penalty";
-  e.spec.num_points = np;
   e.spec.observables = {"reward", "expected_reward", "final_weights"};
   e.spec.widths = {static_cast<std::size_t>(rec.rows), static_cast<std::size_t>(rec.rows), 2};
   e.observables = {
@@ -216,13 +283,7 @@ GriddedExperiment reward_penalty_experiment(const RlOptions& o, const CommonOpti
        "(11.2), (11.4)", "1"},
       {"final_weights", "weights w = (w1, w2) after the last iteration (b = w . x)", "(11.10)", "1"},
   };
-  for (std::size_t p = 0; p < np; ++p) {
-    PointKey key = base;
-    e.point_keys.push_back(key.add("delta", g.a[p]).add("learning-rate", g.b[p]).value());
-  }
-  e.points = {{"delta", g.a, "weight delta of penalties in the reward-penalty rule", "1"},
-              {"learning-rate", g.b, "learning rate alpha", "1"}};
-  e.spec.cost = [](std::uint64_t) { return 1.0; };
+  set_points(e, g, base, "delta", "weight delta of penalties in the reward-penalty rule");
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;
   e.spec.run = [task, g, keys, seed, rec](const Task& t, const CancelFlag& cancel) {
@@ -264,7 +325,6 @@ GriddedExperiment reward_penalty_experiment(const RlOptions& o, const CommonOpti
                    "binary stochastic neuron (11.2) P(y = +1) = 1 / (1 + exp(-2 w . x)) with the "
                    "associative reward-penalty rule (11.10): r = +1: dw = alpha (y - <y>) x; "
                    "r = -1: dw = alpha delta (-y - <y>) x; <y> = tanh(w . x); w starts at 0"}};
-  e.merge_axes = {"delta", "learning-rate"};
   e.write_extra = [rec](io::File& file, const EnsembleResult&) {
     for (const char* name : {"results/reward", "results/expected_reward"}) {
       auto group = file.root().require_group(name);
@@ -285,7 +345,8 @@ enum TicTacToeValue : std::size_t {
   kLostLines = 15,   // 2: lines lost to minimax as x, as o
   kNeverLoses = 17,  // 1
   kTotals = 18,      // 3: draws, x wins, o wins over all rounds (fractions)
-  kEvaluationValues = 21
+  kLostByOpening = 21,  // 9: lines lost to minimax as o, by the cell of x's first move
+  kEvaluationValues = 30
 };
 }  // namespace
 
@@ -299,17 +360,15 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
   const double save = real_in(o.save_q_learner, "save-q-learner", -1, 9e15, "a sample number >= 0, or -1 for none");
   require(save == std::floor(save), "save-q-learner", "an integer (a sample number, or -1)", o.save_q_learner);
   const Grid2 g = grid2(eps, rates);
-  const std::size_t np = g.a.size();
   const rl::TicTacToe& game = rl::TicTacToe::game();
 
   GriddedExperiment e;
   e.program = kProgram;
   e.experiment = "tictactoe";
-  e.spec.num_points = np;
   e.spec.observables = {"outcomes",         "greedy_self_play", "as_x_vs_minimax",       "as_o_vs_minimax",
                         "as_x_vs_random",   "as_o_vs_random",   "lines_lost_to_minimax", "never_loses_to_minimax",
-                        "training_outcomes"};
-  e.spec.widths = {static_cast<std::size_t>(rec.rows * 3), 3, 3, 3, 3, 3, 2, 1, 3};
+                        "training_outcomes", "lines_lost_as_o_by_opening"};
+  e.spec.widths = {static_cast<std::size_t>(rec.rows * 3), 3, 3, 3, 3, 3, 2, 1, 3, 9};
   const std::string exact = "exact over every line of play (each player uniform over its choice set), not sampled";
   e.observables = {
       {"outcomes",
@@ -334,6 +393,10 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
        "1"},
       {"never_loses_to_minimax", "1 if the agent loses no line against minimax, as x and as o, else 0", "", "1"},
       {"training_outcomes", "fractions of draws, x wins and o wins over all training rounds", "", "1"},
+      {"lines_lost_as_o_by_opening",
+       "distinct games the trained o loses against minimax, by the cell (0 .. 8, row by row) of x's first move "
+       "(every first move keeps the draw, so minimax x may choose each); they sum to lines_lost_to_minimax[1]",
+       "", "1"},
   };
   const bool saving = save >= 0;
   const auto save_sample = saving ? static_cast<std::uint64_t>(save) : 0;
@@ -346,13 +409,7 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
     e.record_observables = {{"q_table_x", "final Q-table of agent x: " + rows, "(11.24)", "1"},
                             {"q_table_o", "final Q-table of agent o: " + rows, "(11.24)", "1"}};
   }
-  for (std::size_t p = 0; p < np; ++p) {
-    PointKey key = base;
-    e.point_keys.push_back(key.add("epsilon", g.a[p]).add("learning-rate", g.b[p]).value());
-  }
-  e.points = {{"epsilon", g.a, "epsilon of epsilon-greedy in round 0 (then --epsilon-schedule)", "1"},
-              {"learning-rate", g.b, "learning rate alpha", "1"}};
-  e.spec.cost = [](std::uint64_t) { return 1.0; };
+  set_points(e, g, base, "epsilon", kEpsilonAxis);
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;
   const std::string schedule_text = o.epsilon_schedule;
@@ -374,7 +431,8 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
     static const rl::Minimax minimax(game);
     const auto self = rl::exact_outcome(game, rl::greedy_chooser(agents.x), rl::greedy_chooser(agents.o));
     const auto xm = rl::exact_outcome(game, rl::greedy_chooser(agents.x), rl::minimax_chooser(minimax));
-    const auto om = rl::exact_outcome(game, rl::minimax_chooser(minimax), rl::greedy_chooser(agents.o));
+    const auto om_from = rl::exact_outcomes(game, rl::minimax_chooser(minimax), rl::greedy_chooser(agents.o));
+    const auto& om = om_from[rl::TicTacToe::empty_board()];
     const auto xr = rl::exact_outcome(game, rl::greedy_chooser(agents.x), rl::random_chooser(game));
     const auto orr = rl::exact_outcome(game, rl::random_chooser(game), rl::greedy_chooser(agents.o));
     TaskOutput out;
@@ -401,8 +459,12 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
                                          static_cast<double>(total.draws) / n,
                                          static_cast<double>(total.x_wins) / n,
                                          static_cast<double>(total.o_wins) / n};
-    static_assert(kEvaluationValues == 21);
+    static_assert(kLostByOpening == 21 && kEvaluationValues == 30);
     out.values.insert(out.values.end(), evaluation.begin(), evaluation.end());
+    for (std::size_t cell = 0; cell < rl::TicTacToe::kCells; ++cell) {
+      const auto child = game.play(rl::TicTacToe::empty_board(), cell);
+      out.values.push_back(static_cast<double>(om_from[child].x_win_lines));
+    }
     if (saving) {
       out.records.resize(2);
       if (t.sample == save_sample) {
@@ -422,7 +484,6 @@ GriddedExperiment tictactoe_experiment(const RlOptions& o, const CommonOptions& 
        "positions: base-3 board code sum_i c_i 3^i (c = 0 empty, 1 x, 2 o, cells row by row), numbered "
        "0 .. 5477 breadth-first from the empty board"}};
   e.run_control_options = {};
-  e.merge_axes = {"epsilon", "learning-rate"};
   e.write_extra = [&game, rec, saving](io::File& file, const EnsembleResult&) {
     auto group = file.root().require_group("results/outcomes");
     write_axis(group, "round", axis(rec.rows, rec.every, false), "rounds played when each row was recorded", "1");
@@ -454,7 +515,6 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
   require(o.td_update == "online" || o.td_update == "offline", "td-update", "online or offline", o.td_update);
   const double v0 = real_in(o.initial_value, "initial-value", -1e6, 1e6, "a number in [-1e6, 1e6]");
   const Grid2 g = grid2(lambdas, rates);
-  const std::size_t np = g.a.size();
   const rl::ChainWalk chain(static_cast<std::size_t>(n));
   const rl::Features features = o.td_features == "one-hot" ? rl::one_hot_features(static_cast<std::size_t>(n))
                                                            : rl::affine_features(static_cast<std::size_t>(n));
@@ -463,7 +523,6 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
   GriddedExperiment e;
   e.program = kProgram;
   e.experiment = "td-lambda";
-  e.spec.num_points = np;
   e.spec.observables = {"rms_error", "rms_error_average", "rms_error_final"};
   e.spec.widths = {static_cast<std::size_t>(rec.rows), 1, 1};
   const std::string rms =
@@ -474,13 +533,7 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
       {"rms_error_average", rms + ", averaged over the states after episodes 1 .. E", "(11.20)", "1"},
       {"rms_error_final", rms + ", after the last episode", "(11.20)", "1"},
   };
-  for (std::size_t p = 0; p < np; ++p) {
-    PointKey key = base;
-    e.point_keys.push_back(key.add("lambda", g.a[p]).add("learning-rate", g.b[p]).value());
-  }
-  e.points = {{"lambda", g.a, "trace decay lambda of TD(lambda)", "1"},
-              {"learning-rate", g.b, "learning rate alpha", "1"}};
-  e.spec.cost = [](std::uint64_t) { return 1.0; };
+  set_points(e, g, base, "lambda", "trace decay lambda of TD(lambda)");
   const std::uint64_t seed = common.seed;
   const auto keys = e.point_keys;
   e.spec.run = [chain, features, g, keys, seed, rec, v0, offline](const Task& t, const CancelFlag& cancel) {
@@ -520,7 +573,6 @@ GriddedExperiment td_lambda_experiment(const RlOptions& o, const CommonOptions& 
                    "TD(lambda) (11.20) with a linear value function V(s) = w . phi(s) and accumulating traces: "
                    "e <- lambda e + phi(s); w <- w + alpha [r + V(s') - V(s)] e (gamma = 1); --td-update offline "
                    "sums the changes of an episode and applies them at its end"}};
-  e.merge_axes = {"lambda", "learning-rate"};
   e.write_extra = [rec](io::File& file, const EnsembleResult&) {
     auto group = file.root().require_group("results/rms_error");
     write_axis(group, "episode", axis(rec.rows, rec.every, true), "episodes completed when each value was recorded",

@@ -21,6 +21,8 @@ enum class Experiment { kAssociativeQ, kRewardPenalty, kTicTacToe, kTdLambda };
 /// by apply_experiment_defaults (and recorded in the output as defaults).
 struct RlOptions {
   std::string experiment;
+  std::string policy;            ///< associative-q: epsilon-greedy | softmax
+  std::string beta;              ///< grid of softmax inverse temperatures
   std::string learning_rate;     ///< grid
   std::string epsilon;           ///< grid of initial epsilons
   std::string epsilon_schedule;  ///< policy.hpp: constant, book, step:K,F,M, exponential:TAU[,MIN]

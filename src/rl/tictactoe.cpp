@@ -1,5 +1,6 @@
 #include "rl/tictactoe.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <deque>
@@ -130,6 +131,37 @@ Minimax::Minimax(const TicTacToe& game) : value_(game.num_positions(), 0), optim
   }
 }
 
+BestResponseToRandom::BestResponseToRandom(const TicTacToe& game, int player)
+    : value_(game.num_positions(), 0), best_(game.num_positions(), 0) {
+  if (player != 1 && player != 2) throw std::invalid_argument("BestResponseToRandom: player must be 1 (x) or 2 (o)");
+  // Children are numbered after their parents: one backward sweep.
+  for (std::size_t p = game.num_positions(); p-- > 0;) {
+    switch (game.status(p)) {
+      case TicTacToe::kDrawn: value_[p] = 0; continue;
+      case TicTacToe::kXWon: value_[p] = player == 1 ? 1 : -1; continue;
+      case TicTacToe::kOWon: value_[p] = player == 2 ? 1 : -1; continue;
+      case TicTacToe::kOngoing: break;
+    }
+    const ActionMask legal = game.legal_moves(p);
+    if (game.to_move(p) != player) {  // the opponent: uniform over its moves
+      double sum = 0;
+      for (ActionMask m = legal; m != 0; m &= m - 1) sum += value_[game.play(p, static_cast<std::size_t>(std::countr_zero(m)))];
+      value_[p] = sum / static_cast<double>(std::popcount(legal));
+      best_[p] = legal;
+      continue;
+    }
+    double best = -2;
+    for (ActionMask m = legal; m != 0; m &= m - 1) {
+      best = std::max(best, value_[game.play(p, static_cast<std::size_t>(std::countr_zero(m)))]);
+    }
+    value_[p] = best;
+    for (ActionMask m = legal; m != 0; m &= m - 1) {
+      const auto cell = static_cast<std::size_t>(std::countr_zero(m));
+      if (value_[game.play(p, cell)] >= best - 1e-12) best_[p] |= ActionMask{1} << cell;
+    }
+  }
+}
+
 Outcome self_play_round(const TicTacToe& game, SelfPlayAgents& agents, double epsilon, double alpha,
                         RandomStream& rng) {
   std::array<QTable*, 2> q{&agents.x, &agents.o};
@@ -206,7 +238,11 @@ MoveChooser random_chooser(const TicTacToe& game) {
   return [&game](std::size_t position) { return game.legal_moves(position); };
 }
 
-ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o) {
+MoveChooser best_response_chooser(const BestResponseToRandom& best) {
+  return [&best](std::size_t position) { return best.best_moves(position); };
+}
+
+std::vector<ExactOutcome> exact_outcomes(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o) {
   // The choice sets depend on the position alone, so the outcome of every position follows from
   // its children's. Children are numbered after their parents (breadth-first), so one backward
   // sweep over all positions sees every child first: no recursion, each position once.
@@ -243,7 +279,11 @@ ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const Mo
       }
     }
   }
-  return outcome[TicTacToe::empty_board()];
+  return outcome;
+}
+
+ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o) {
+  return exact_outcomes(game, x, o)[TicTacToe::empty_board()];
 }
 
 }  // namespace nnsim::rl

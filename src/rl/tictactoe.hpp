@@ -79,6 +79,26 @@ class Minimax {
   std::vector<ActionMask> optimal_;
 };
 
+/// Best play against an opponent who picks uniformly among its legal moves: the player maximises its
+/// expected final reward (+1 win, 0 draw, -1 loss). This is the optimal Q-function of the Markov
+/// decision process a self-play agent faces while epsilon = 1 (its opponent then moves uniformly
+/// at random, and Q-learning (11.24) is off-policy), so it is what the book's first 10^4 rounds
+/// drive each agent towards.
+class BestResponseToRandom {
+ public:
+  /// `player`: 1 = x, 2 = o.
+  BestResponseToRandom(const TicTacToe& game, int player);
+  /// Expected reward of the player from `position` (in a finished one: its reward).
+  double value(std::size_t position) const { return value_[position]; }
+  /// Where the player is to move: the moves of maximal value (within 1e-12: ties of symmetric
+  /// moves may differ by rounding); elsewhere every legal move.
+  ActionMask best_moves(std::size_t position) const { return best_[position]; }
+
+ private:
+  std::vector<double> value_;
+  std::vector<ActionMask> best_;
+};
+
 /// The Q-tables of the two self-play agents, over positions x cells. Each agent's table has
 /// meaningful rows only where it is to move.
 struct SelfPlayAgents {
@@ -121,6 +141,8 @@ MoveChooser greedy_chooser(const QTable& q);
 MoveChooser minimax_chooser(const Minimax& minimax);
 /// Every legal move.
 MoveChooser random_chooser(const TicTacToe& game);
+/// The best response to a random opponent (ties: all of them).
+MoveChooser best_response_chooser(const BestResponseToRandom& best);
 
 /// The exact outcome of x playing `x` against o playing `o` from the empty board: probabilities
 /// (each player uniform over its chooser's set) and counts of the distinct complete games (lines
@@ -131,5 +153,7 @@ struct ExactOutcome {
   std::uint64_t lines = 0, draw_lines = 0, x_win_lines = 0, o_win_lines = 0;
 };
 ExactOutcome exact_outcome(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o);
+/// The same from every position (index = position; finished positions count as one line).
+std::vector<ExactOutcome> exact_outcomes(const TicTacToe& game, const MoveChooser& x, const MoveChooser& o);
 
 }  // namespace nnsim::rl

@@ -6,7 +6,10 @@
 #    on 1 rank ends with the same datasets;
 #  - bad input: exit 2 with a message naming the option and what is allowed, nothing written;
 #  - self-description: provenance attributes, description / units on every dataset, the
-#    episode-major Q-table layout with its theory beside it.
+#    episode-major Q-table layout with its theory beside it;
+#  - associative-q with --policy softmax: rank invariance, its theory, bad input;
+#  - nnsim-merge of nnsim-rl files (sample ranges and point blocks) equals one run, the driver's
+#    extra datasets (episode/round axes, theory beside /results/q_table) included.
 # Usage: rl.sh DRIVER SOURCE_DIR   (DRIVER = nnsim-rl)
 set -euo pipefail
 DRIVER=$(realpath -- "$1")
@@ -15,14 +18,23 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_tools mpirun timeout md5sum
 setup_workdir rl
 PY=/usr/bin/python3
+# Open MPI's default pml (cm) dlopens the PSM2 MTL, whose library constructor sleeps in usleep; on
+# this loaded 2-core VM MPI_Init then stalled 17-88 s in about 1 of 40 starts (gdb: usleep in
+# libpsm2.so.2 from dl_init of mca_mtl_psm2.so under ompi_mpi_init), so a 0.5 s run hit the 60 s
+# hang guard. The ob1 pml (shared memory / TCP) loads no MTL; results do not depend on the
+# transport.
+export OMPI_MCA_pml="${OMPI_MCA_pml:-ob1}"
 
 declare -A ARGS
 ARGS[associative-q]="--experiment associative-q --samples 40 --episodes 400 --record-every 20 --epsilon 1,0.1 --learning-rate 0.05"
 ARGS[reward-penalty]="--experiment reward-penalty --samples 24 --episodes 600 --record-every 50 --delta 0.1,1"
-ARGS[tictactoe]="--experiment tictactoe --samples 12 --episodes 3000 --epsilon-schedule step:1000,0.9,20 --record-every 100"
+# tictactoe: 40 learners, so that a stop after 9 leaves learners unstarted even when a busy machine lets the
+# other rank finish its whole share first (with 12 the stopped run once completed all of them and exited 0)
+ARGS[tictactoe]="--experiment tictactoe --samples 40 --episodes 3000 --epsilon-schedule step:1000,0.9,20 --record-every 100"
+ARGS[softmax]="--experiment associative-q --policy softmax --beta 0.5,4 --samples 40 --episodes 400 --record-every 20 --learning-rate 0.05"
 ARGS[td-lambda]="--experiment td-lambda --samples 24 --episodes 50 --lambda 0,0.5,1 --learning-rate 0.05,0.1"
 
-for exp in associative-q reward-penalty tictactoe td-lambda; do
+for exp in associative-q reward-penalty tictactoe td-lambda softmax; do
   note "rank invariance: $exp"
   # shellcheck disable=SC2086
   {
@@ -110,6 +122,76 @@ with h5py.File(sys.argv[4], "r") as f:
 print("-- self-description OK")
 PYEOF
 
+note "softmax: points, key and theory"
+"$PY" - softmax.np1.h5 associative-q.np1.h5 <<'PYEOF' || fail "softmax output"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f, h5py.File(sys.argv[2], "r") as g:
+    assert list(f["points/beta"][:]) == [0.5, 4.0] and "epsilon" not in f["points"]
+    assert f.attrs["policy"] == "softmax" and "epsilon" not in f.attrs and "epsilon-schedule" not in f.attrs
+    assert g.attrs["policy"] == "epsilon-greedy" and "beta" not in g.attrs
+    q = np.array([0.2, 0.6, -0.4, -0.8])  # the book's Q*
+    for p, beta in enumerate(f["points/beta"][:]):
+        pi = np.exp(beta * q.reshape(2, 2))
+        pi = (pi / pi.sum(axis=1, keepdims=True)).ravel()
+        assert np.allclose(f["results/q_table/theory_rate"][p], -np.log1p(-0.05 * pi / 2))
+        assert np.isclose(f["results/mean_reward/theory_limit"][p], (pi * q).sum() / 2)
+    assert "theory_rate_book" not in f["results/q_table"] and "theory_mean" not in f["results/q_table"]
+    # a sharper softmax earns more while learning (a check with 40 learners, 400 episodes)
+    m, se = f["results/mean_reward/mean"][:], f["results/mean_reward/stderr"][:]
+    assert m[1] - m[0] > 4 * np.hypot(se[0], se[1]), (m, se)
+print("-- softmax output OK")
+PYEOF
+
+note "nnsim-merge keeps nnsim-rl's extra datasets"
+MERGE=$(dirname "$DRIVER")/nnsim-merge
+[[ -x "$MERGE" ]] || fail "nnsim-merge not found beside $DRIVER"
+merge_same() {  # merge_same REFERENCE EXP-ARGS-NAME PARTS... (each part: extra options, ';'-separated)
+  local ref=$1 name=$2
+  shift 2
+  local inputs=() k=0 part
+  for part in "$@"; do
+    k=$((k + 1))
+    # shellcheck disable=SC2086
+    drv "m.$name.$k.log" 0 ${ARGS[$name]} --seed 7 --quiet ${part//;/ } -o "m.$name.$k.h5"
+    expect_rc 0 "m.$name.$k.log" "$name part $k ($part)"
+    inputs+=("m.$name.$k.h5")
+  done
+  RC=0
+  "$MERGE" --quiet -o "m.$name.h5" "${inputs[@]}" >"m.$name.log" 2>&1 || RC=$?
+  expect_rc 0 "m.$name.log" "nnsim-merge of $name"
+  same_datasets "$ref" "m.$name.h5"
+}
+# associative-q: a point block and a sample range (epsilon 1 | epsilon 0.1, first 20 | last 20 learners);
+# nnsim-merge orders the points by their axis values, so the one-run reference lists them so too
+ARGS[aq-merge]="--experiment associative-q --episodes 400 --record-every 20 --learning-rate 0.05"
+drv aq.ref.log 0 ${ARGS[aq-merge]} --epsilon 0.1,1 --samples 40 --seed 7 --quiet -o aq.ref.h5
+expect_rc 0 aq.ref.log "associative-q reference for the merge"
+merge_same aq.ref.h5 aq-merge "--epsilon;1;--samples;40" "--epsilon;0.1;--samples;20" \
+  "--epsilon;0.1;--samples;20;--first-sample;20"
+"$PY" - m.aq-merge.h5 aq.ref.h5 <<'PYEOF' || fail "merged associative-q attributes"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f, h5py.File(sys.argv[2], "r") as g:
+    for name in ("results/q_table/episode", "results/q_table/theory_mean"):
+        assert dict(f[name].attrs) == dict(g[name].attrs), name
+    assert f["results/q_table"].attrs["layout"] == g["results/q_table"].attrs["layout"]
+PYEOF
+ARGS[softmax-merge]="${ARGS[softmax]/--samples 40/--samples 20}"
+merge_same softmax.np1.h5 softmax-merge "" "--first-sample;20"
+ARGS[rp-merge]="${ARGS[reward-penalty]/--delta 0.1,1/}"
+merge_same reward-penalty.np1.h5 rp-merge "--delta;1" "--delta;0.1"
+ARGS[td-merge]="${ARGS[td-lambda]/--samples 24/--samples 12}"
+merge_same td-lambda.np1.h5 td-merge "" "--first-sample;12"
+# tictactoe: mergeable without the saved Q-tables (records); with them refused, saying how
+drv ttt.ref.log 0 ${ARGS[tictactoe]} --seed 7 --quiet --save-q-learner -1 -o ttt.ref.h5
+expect_rc 0 ttt.ref.log "tictactoe without saved Q-tables"
+ARGS[ttt-merge]="${ARGS[tictactoe]/--samples 40/--samples 20} --save-q-learner -1"
+merge_same ttt.ref.h5 ttt-merge "" "--first-sample;20"
+RC=0
+"$MERGE" -o refused.h5 tictactoe.np1.h5 >ttt.refused.log 2>&1 || RC=$?
+expect_rc 2 ttt.refused.log "nnsim-merge of tictactoe files with saved Q-tables"
+grep -q -- "--save-q-learner -1" ttt.refused.log || { cat ttt.refused.log >&2; fail "the refusal does not say how"; }
+[[ ! -e refused.h5 ]] || fail "a refused merge wrote refused.h5"
+
 note "bad input"
 prepare() {
   case "$1" in
@@ -136,4 +218,11 @@ bad unknown 0 "unrecognised option '--gamma'|unknown option.*gamma|gamma" "${OK[
 bad record 0 "--record-every must be a divisor of --episodes \(10\), got 3" --experiment associative-q --episodes 10 --record-every 3 -o out.h5
 bad existing 0 "out\.h5.*exists.*--force" "${OK[@]}" -o out.h5
 bad table_range 0 "--reward-table must be four probabilities" --experiment associative-q --reward-table 0.5,1.2,0.3,0.1 -o out.h5
+bad policy 0 "--policy must be epsilon-greedy or softmax, got greedy" "${OK[@]}" --policy greedy -o out.h5
+bad beta_zero 0 "--beta must be in \(0, 1e6\], got 0" "${OK[@]}" --policy softmax --beta 0 -o out.h5
+bad beta_text 0 "--beta" "${OK[@]}" --policy softmax --beta x -o out.h5
+bad beta_eps 0 "--beta does not apply to --policy epsilon-greedy \(it is used by --policy softmax\)" "${OK[@]}" --beta 2 -o out.h5
+bad eps_softmax 0 "--epsilon does not apply to --policy softmax \(it is used by --policy epsilon-greedy\)" "${OK[@]}" --policy softmax --epsilon 0.1 -o out.h5
+bad schedule_softmax 0 "--epsilon-schedule does not apply to --policy softmax" "${OK[@]}" --policy softmax --epsilon-schedule book -o out.h5
+bad policy_ttt 0 "--policy does not apply to --experiment tictactoe \(it is used by: associative-q\)" --experiment tictactoe --policy softmax -o out.h5
 note "OK"

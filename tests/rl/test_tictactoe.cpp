@@ -1,8 +1,9 @@
 // Tic-tac-toe (tictactoe.hpp) against known facts of the game (5,478 reachable positions, 958 of
 // them terminal, 765 up to the 8 symmetries, 255,168 complete games, value 0 under perfect play),
 // the minimax solver, the self-play update rule, and the book's result (Section 11.5): after the
-// book's schedule the greedy agents draw against each other and never lose against minimax,
-// checked over every line of play, not a sample.
+// book's schedule the greedy agents draw against each other, checked over every line of play,
+// not a sample. Never losing against minimax needs a longer schedule; why, is tested below
+// (BestResponseToRandom) and measured in docs/performance.md.
 
 #include <gtest/gtest.h>
 
@@ -95,6 +96,39 @@ TEST(TicTacToe, CompleteGamesAndPerfectPlay) {
   EXPECT_TRUE(minimax.optimal_moves(p) & (1u << 2));
 }
 
+// Why the book's schedule does not give minimax-proof o agents (README, docs/performance.md): while
+// epsilon = 1 each agent's Q-learning approaches the best response to a uniformly random
+// opponent. For x that response never loses against minimax; for o it does, on 48 lines (after
+// x's edge openings it prefers a far corner, after the centre opening some later replies; a
+// Python script written apart from this code, docs/performance.md, gives the same 48 lines,
+// split 4 per edge opening and 32 after the centre). So the longer the purely random phase the
+// more o has to unlearn once the opponent plays well.
+TEST(BestResponseToRandom, IsMinimaxProofForXButNotForO) {
+  const Minimax minimax(game);
+  const BestResponseToRandom x(game, 1), o(game, 2);
+  EXPECT_GT(x.value(TicTacToe::empty_board()), 0.99);  // x wins almost surely against random play
+  EXPECT_GT(o.value(TicTacToe::empty_board()), 0.9);
+  // Against a random opponent the best-response values are what playing them earns.
+  const auto x_vs_random = exact_outcome(game, best_response_chooser(x), random_chooser(game));
+  EXPECT_NEAR(x_vs_random.x_wins - x_vs_random.o_wins, x.value(TicTacToe::empty_board()), 1e-12);
+  const auto o_vs_random = exact_outcome(game, random_chooser(game), best_response_chooser(o));
+  EXPECT_NEAR(o_vs_random.o_wins - o_vs_random.x_wins, o.value(TicTacToe::empty_board()), 1e-12);
+
+  const auto x_vs_minimax = exact_outcome(game, best_response_chooser(x), minimax_chooser(minimax));
+  EXPECT_EQ(x_vs_minimax.o_win_lines, 0u);
+  const auto by_opening = exact_outcomes(game, minimax_chooser(minimax), best_response_chooser(o));
+  EXPECT_EQ(by_opening[TicTacToe::empty_board()].x_win_lines, 48u);
+  const std::array<std::uint64_t, 9> expected{0, 4, 0, 4, 32, 4, 0, 4, 0};
+  for (std::size_t cell = 0; cell < 9; ++cell) {
+    EXPECT_EQ(by_opening[game.play(TicTacToe::empty_board(), cell)].x_win_lines, expected[cell]) << "opening " << cell;
+  }
+  // x opens on the top edge: o's best replies against random play are the two far corners, both
+  // lost under perfect play; the safe replies (0, 2, 4, 7) are not among them.
+  const std::size_t edge = game.play(TicTacToe::empty_board(), 1);
+  EXPECT_EQ(o.best_moves(edge), ActionMask{(1u << 6) | (1u << 8)});
+  EXPECT_EQ(o.best_moves(edge) & minimax.optimal_moves(edge), 0u);
+}
+
 TEST(SelfPlay, FinalRewardsAndTheBootstrappedUpdate) {
   // With alpha = 1 the entries of the last moves become the final rewards exactly, and every
   // earlier move of a player takes the max over its next position (11.24, gamma = 1).
@@ -157,9 +191,11 @@ TEST(SelfPlay, AfterTheBookScheduleGreedyAgentsDrawAgainstEachOther) {
 }
 
 // Against minimax, every line the minimax player can choose is checked. The book's schedule is
-// not enough for that here (measured: 0 of 32 learners survive every minimax line, docs/
-// performance.md); five times more exploration is: epsilon = 1 for 5 10^4 rounds, then x0.9
-// every 500 rounds, 10^5 rounds (measured: 32 of 32).
+// not enough for that (measured: 0 of 512 learners survive every minimax line; the o agent keeps
+// replies learned against a random opponent, see BestResponseToRandom, docs/performance.md);
+// a longer random phase and a five times slower decay are: epsilon = 1 for 5 10^4 rounds, then
+// x0.9 every 500 rounds, 10^5 rounds (measured: 506 of 512 never lose; the best of the schedules
+// measured, none of which gives all 512).
 TEST(SelfPlay, AfterLongerExplorationGreedyAgentsNeverLoseToMinimax) {
   const Minimax minimax(game);
   for (std::uint64_t learner = 0; learner < 3; ++learner) {
