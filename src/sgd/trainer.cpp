@@ -111,7 +111,9 @@ bool Trainer::step(GradientReducer& reducer) {
       batch_labels_[(s - own_first) * largest + (k - a)] = train_.labels[sample];
     }
   }
-  leaves_.assign(own * width, 0.0f);
+  // The kernels write every gradient value of a leaf; only its zero padding is set here.
+  leaves_.resize(own * width);
+  for (std::size_t s = 0; s < own; ++s) std::fill(leaves_.data() + s * width + p, leaves_.data() + (s + 1) * width, 0.0f);
   if (workspaces_.size() < own) workspaces_.resize(own);
 #pragma omp parallel for num_threads(settings_.threads) schedule(static)
   for (std::size_t s = own_first; s < own_end; ++s) {
