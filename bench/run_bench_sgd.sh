@@ -36,6 +36,19 @@ print('isa=%s samples_per_second=%.0f reduction=%.1f%%' % (f.attrs['isa'], t['sa
 torch() { OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$here/sgd_torch_baseline.py" --samples 20000 --epochs 2 --threads 1,2; }
 
 echo "# $(date -u '+%F %T') $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $("$build/apps/nnsim-sgd" --version | grep '^instruction set')"
+# 1. Head to head, interleaved: ROUNDS rounds of PyTorch (1 thread, its best setting) and the
+#    default build (1 rank, 8 and 2 shards), so that the machine's load hits both alike; the
+#    ratios are per round and of the best of each.
+ROUNDS=${ROUNDS:-3}
+for round in $(seq "$ROUNDS"); do
+  echo "round $round: $(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$here/sgd_torch_baseline.py" --samples 20000 --epochs 2 --threads 1)"
+  for shards in 8 2; do
+    OMP_NUM_THREADS=1 "$build/apps/nnsim-sgd" "${ARGS[@]}" --shards "$shards" --threads 1 -o "$work/r.h5"
+    echo "round $round: nnsim-sgd default shards=$shards ranks=1 threads=1 $(rate "$work/r.h5")"
+  done
+done
+# 2. Every configuration once: PyTorch's thread settings, the default build on 1 rank x 1 and 2
+#    threads and on 2 ranks (same weights checked), each path forced with NNSIM_ISA.
 torch
 runs() {  # runs LABEL DRIVER: shards 8 and 2; 1 rank x 1 and 2 threads, 2 ranks
   local label=$1 driver=$2 shards
@@ -65,4 +78,4 @@ done
 if [[ -n $native ]]; then
   runs native "$native/apps/nnsim-sgd"
 fi
-torch
+echo "# end $(date -u '+%F %T'), load $(cut -d' ' -f1-3 /proc/loadavg)"
