@@ -164,7 +164,7 @@ if [[ "$BEST" != generic ]]; then
     expect_rc 0 isa-k4.log "resumed on the $BEST path"
   fi
   same_training np1.h5 isa-kill.h5
-  note "a $BEST checkpoint: resume refused on other paths (exit 2, names NNSIM_ISA), exact on $BEST"
+  note "checkpoint of the $BEST path: resume refused on other paths (exit 2, names NNSIM_ISA), exact on $BEST"
 fi
 
 note "ensemble mode"
