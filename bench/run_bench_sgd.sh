@@ -16,8 +16,14 @@
 #
 # Needs Debian's python3-torch and libopenblas0-pthread (a benchmark-only dependency, not in
 # scripts/setup: apt-get install -y python3-torch libopenblas0-pthread). PyTorch runs with
-# OPENBLAS_NUM_THREADS=1 and 1 and 2 torch threads (its best setting counts); it is run once before
-# and once after nnsim-sgd, so that a change of the machine's load shows.
+# OPENBLAS_NUM_THREADS=1 and 1 and 2 torch threads (its best setting counts).
+#
+# A shared machine's load changes the wall times from minute to minute, so the head-to-head
+# comparison (section 1) comes first, in ROUNDS (default 3) interleaved rounds, and also counts
+# CPU time: PyTorch's cpu_samples_per_second is per CPU second of its training steps
+# (time.process_time); nnsim-sgd's is (samples of 3 epochs - samples of 1 epoch) / (CPU time of
+# a 3-epoch run - CPU time of a 1-epoch run), 1 rank x 1 thread, which cancels the start-up and
+# data loading but keeps two extra validation passes (2,000 images, forward only) against it.
 set -euo pipefail
 build=$(realpath "$1")
 native=${2:+$(realpath "$2")}
@@ -40,11 +46,20 @@ echo "# $(date -u '+%F %T') $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg
 #    default build (1 rank, 8 and 2 shards), so that the machine's load hits both alike; the
 #    ratios are per round and of the best of each.
 ROUNDS=${ROUNDS:-3}
+cpu_seconds() {  # cpu_seconds COMMAND...: user + system CPU seconds of the command
+  local TIMEFORMAT='%U %S'
+  { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ print $1 + $2 }'
+}
 for round in $(seq "$ROUNDS"); do
   echo "round $round: $(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$here/sgd_torch_baseline.py" --samples 20000 --epochs 2 --threads 1)"
   for shards in 8 2; do
-    OMP_NUM_THREADS=1 "$build/apps/nnsim-sgd" "${ARGS[@]}" --shards "$shards" --threads 1 -o "$work/r.h5"
-    echo "round $round: nnsim-sgd default shards=$shards ranks=1 threads=1 $(rate "$work/r.h5")"
+    short=(--layers 784,256,128,10 --activation relu --optimizer momentum --momentum 0.9 --learning-rate 0.05
+           --batch 128 --train-limit 20000 --validation 2000 --patience 0 --seed 1 --quiet --force
+           --shards "$shards" --threads 1)
+    one=$(OMP_NUM_THREADS=1 cpu_seconds "$build/apps/nnsim-sgd" "${short[@]}" --epochs 1 -o "$work/r1.h5")
+    three=$(OMP_NUM_THREADS=1 cpu_seconds "$build/apps/nnsim-sgd" "${short[@]}" --epochs 3 -o "$work/r3.h5")
+    cpu=$(awk -v a="$one" -v b="$three" 'BEGIN { printf "%.0f", 2 * 18000 / (b - a) }')
+    echo "round $round: nnsim-sgd default shards=$shards ranks=1 threads=1 $(rate "$work/r3.h5") cpu_samples_per_second=$cpu (CPU s: 1 epoch $one, 3 epochs $three)"
   done
 done
 # 2. Every configuration once: PyTorch's thread settings, the default build on 1 rank x 1 and 2

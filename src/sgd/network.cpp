@@ -155,7 +155,7 @@ double Network<T>::loss_sum(std::span<const T> parameters, const ConstInputs& in
 
 template <class T>
 Evaluation Network<T>::gradient(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels,
-                                std::span<T> gradient, Workspace& work) const {
+                                std::span<T> gradient, Workspace& work, bool weights) const {
   const std::size_t L = num_layers();
   const auto m = static_cast<std::size_t>(inputs.cols());
   prepare(work, m, true);
@@ -166,10 +166,10 @@ Evaluation Network<T>::gradient(std::span<const T> parameters, const ConstInputs
   const auto& k = kernels::active_kernels();
   if constexpr (std::is_same_v<T, float>) {
     k.backward_f(&shape, parameters.data(), inputs.data(), m, labels, work.outputs.data(), work.errors.data(),
-                 gradient.data());
+                 gradient.data(), weights ? 1 : 0);
   } else {
     k.backward_d(&shape, parameters.data(), inputs.data(), m, labels, work.outputs.data(), work.errors.data(),
-                 gradient.data());
+                 gradient.data(), weights ? 1 : 0);
   }
   return e;
 }

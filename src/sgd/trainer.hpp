@@ -121,6 +121,9 @@ class Trainer {
 
  private:
   void make_permutation(std::uint64_t epoch);
+  /// The whole batch on this participant: the shard sum fused into the weight-gradient products.
+  /// Returns the seconds of the remaining (threshold, loss) tree sum.
+  double gradient_fused(std::size_t m, std::size_t slot, std::size_t largest);
   void end_epoch(GradientReducer& reducer);
   const Network<float>& network_;
   const Dataset& train_;
@@ -135,6 +138,8 @@ class Trainer {
   AlignedFloats leaves_;  ///< this rank's shard gradients, each 64-byte aligned
   std::vector<float> total_;
   std::vector<Network<float>::Workspace> workspaces_;
+  AlignedFloats scratch_;         ///< gradient_fused: the shards' threshold gradients (full-size rows)
+  std::vector<float> compact_;    ///< gradient_fused: per shard, the thresholds' gradients, loss, correct
 };
 
 }  // namespace nnsim::sgd

@@ -52,10 +52,25 @@ struct KernelTable {
   /// Back-propagation after forward_*: turns outputs[L-1] into the output values O (softmax or
   /// sigmoid), writes the errors dH/db^l into errors[l-1] (n_l x m) and the gradient of the loss
   /// summed over the m samples into `gradient` (num_parameters values; labels in [0, n_L)).
+  /// With weights == 0, the weight gradients dH/dW^l are left out (only the thresholds' are
+  /// written): weight_gradient_tree_f computes them from the errors afterwards.
   void (*backward_f)(const Shape* shape, const float* parameters, const float* x, std::size_t m,
-                     const std::int32_t* labels, float* const* outputs, float* const* errors, float* gradient);
+                     const std::int32_t* labels, float* const* outputs, float* const* errors, float* gradient,
+                     int weights);
   void (*backward_d)(const Shape* shape, const double* parameters, const double* x, std::size_t m,
-                     const std::int32_t* labels, double* const* outputs, double* const* errors, double* gradient);
+                     const std::int32_t* labels, double* const* outputs, double* const* errors, double* gradient,
+                     int weights);
+
+  /// The weight gradient of one layer summed over `leaves` shards in the canonical tree order
+  /// (ensemble/collective_tree.hpp: node [lo, hi) = [lo, mid) + [mid, hi), mid = lo + (hi-lo)/2):
+  /// out (rows x cols, column-major) = tree sum over s of delta_s in_s^T, with delta_s the errors
+  /// (rows x counts[s]) and in_s the layer's inputs (cols x counts[s]) of shard s. Bitwise the
+  /// tree sum of the per-shard gradients that backward_f(weights = 1) writes, without storing
+  /// them: the shards' values of a block of columns are summed while in cache. Columns
+  /// [col_first, col_end) only (threads split the columns).
+  void (*weight_gradient_tree_f)(std::size_t rows, std::size_t cols, std::size_t leaves, const float* const* deltas,
+                                 const float* const* inputs, const std::size_t* counts, float* out,
+                                 std::size_t col_first, std::size_t col_end);
 
   /// Optimiser update of n parameters (optimizer.hpp): sgd w -= eta g; momentum v = alpha v - eta g,
   /// w += v; nesterov v' = alpha v - eta g, w += -alpha v + (1 + alpha) v'. v unused for sgd.
