@@ -93,6 +93,11 @@ expect_rc 0 np2t2.log "2 ranks x 2 threads"
 same_training np1.h5 np2.h5
 same_training np1.h5 np4.h5
 same_training np1.h5 np2t2.h5
+# 1 rank computes every shard and fuses the shard sum into the products (trainer.cpp,
+# gradient_fused); its threads split the columns: the same bits
+OMP_NUM_THREADS=2 drv np1t2.log 0 "${ARGS4[@]}" --threads 2 -o np1t2.h5
+expect_rc 0 np1t2.log "1 rank x 2 threads"
+same_training np1.h5 np1t2.h5
 drv shards.log 2 "${ARGS[@]}" --shards 2 --learning-rate 0.05 -o shards.h5
 expect_rc 0 shards.log "--shards 2"
 h5diff -q np1.h5 shards.h5 /weights >/dev/null 2>&1 && fail "--shards 2 gave the same weights as --shards 4"
