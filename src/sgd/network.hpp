@@ -80,7 +80,8 @@ class Network {
   /// Back-propagation (Algorithm 4) over the samples in the columns of `inputs`: writes the
   /// gradient of the summed loss into `gradient` (num_parameters values) and returns the loss
   /// sum and the correct count.
-  /// With weights = false only the thresholds' gradients are written, and `work` keeps what
+  /// With weights = false only the thresholds' gradients are written, packed at the start of
+  /// `gradient` (n_1 values of layer 1, then layer 2's, ...), and `work` keeps what
   /// the weight gradients need (the errors and layer outputs; the trainer sums those of all its
   /// shards with kernels::KernelTable::weight_gradient_tree_f).
   Evaluation gradient(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels,

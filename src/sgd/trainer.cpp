@@ -176,24 +176,19 @@ double Trainer::gradient_fused(std::size_t m, std::size_t slot, std::size_t larg
   const auto& layers = network_.layers();
   std::size_t q = 2;
   for (std::size_t l = 1; l <= L; ++l) q += layers[l];
-  if (scratch_.size() < shards * p) scratch_.resize(shards * p);
   compact_.assign(shards * q, 0.0f);
   if (workspaces_.size() < shards) workspaces_.resize(shards);
 #pragma omp parallel for num_threads(settings_.threads) schedule(static)
   for (std::size_t s = 0; s < shards; ++s) {
     const auto [a, b] = piece(m, shards, s);
     if (a == b) continue;  // an empty shard: zeros
-    float* grad = scratch_.data() + s * p;
+    float* row = compact_.data() + s * q;  // the thresholds' gradients (packed), loss, correct count
     Network<float>::ConstInputs x(batch_inputs_.data() + s * slot, static_cast<Eigen::Index>(d),
                                   static_cast<Eigen::Index>(b - a));
-    const Evaluation e = network_.gradient(state_.parameters, x, batch_labels_.data() + s * largest, {grad, p},
+    const Evaluation e = network_.gradient(state_.parameters, x, batch_labels_.data() + s * largest, {row, q - 2},
                                            workspaces_[s], /*weights=*/false);
-    float* row = compact_.data() + s * q;
-    for (std::size_t l = 1; l <= L; ++l) {
-      row = std::copy(grad + network_.thresholds_offset(l), grad + network_.thresholds_offset(l) + layers[l], row);
-    }
-    row[0] = static_cast<float>(e.loss_sum);
-    row[1] = static_cast<float>(e.correct);
+    row[q - 2] = static_cast<float>(e.loss_sum);
+    row[q - 1] = static_cast<float>(e.correct);
   }
   const auto& k = kernels::active_kernels();
   std::vector<const float*> deltas(shards), inputs(shards);

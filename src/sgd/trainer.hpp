@@ -138,8 +138,7 @@ class Trainer {
   AlignedFloats leaves_;  ///< this rank's shard gradients, each 64-byte aligned
   std::vector<float> total_;
   std::vector<Network<float>::Workspace> workspaces_;
-  AlignedFloats scratch_;         ///< gradient_fused: the shards' threshold gradients (full-size rows)
-  std::vector<float> compact_;    ///< gradient_fused: per shard, the thresholds' gradients, loss, correct
+  std::vector<float> compact_;  ///< gradient_fused: per shard, the thresholds' gradients, loss, correct
 };
 
 }  // namespace nnsim::sgd

@@ -52,8 +52,9 @@ struct KernelTable {
   /// Back-propagation after forward_*: turns outputs[L-1] into the output values O (softmax or
   /// sigmoid), writes the errors dH/db^l into errors[l-1] (n_l x m) and the gradient of the loss
   /// summed over the m samples into `gradient` (num_parameters values; labels in [0, n_L)).
-  /// With weights == 0, the weight gradients dH/dW^l are left out (only the thresholds' are
-  /// written): weight_gradient_tree_f computes them from the errors afterwards.
+  /// With weights == 0, the weight gradients dH/dW^l are left out and `gradient` receives only
+  /// the thresholds' gradients, packed (n_1 values of layer 1, then layer 2's, ...):
+  /// weight_gradient_tree_f computes the weights' from the errors afterwards.
   void (*backward_f)(const Shape* shape, const float* parameters, const float* x, std::size_t m,
                      const std::int32_t* labels, float* const* outputs, float* const* errors, float* gradient,
                      int weights);
