@@ -4,7 +4,10 @@
 // x86-64-v3, AVX-512 = x86-64-v4) in separate translation units and chosen at run time
 // (core/isa.hpp), like the Hopfield kernels (src/hopfield/kernels/kernels.hpp).
 //
-// Eigen does the products. Eigen is a header-only template library: a kernel object compiled with
+// The large products are the kernels' own register-blocked multiply-add chains (kernels_body.inc:
+// each element one chain in a fixed order, so a sample's values do not depend on the samples
+// computed with it); Eigen does the small W^T delta products, with fixed cache sizes for its
+// blocking. Eigen is a header-only template library: a kernel object compiled with
 // -mavx512f that instantiated Eigen::internal::gebp_kernel<...> would emit a weak AVX-512 copy
 // under the same name as the baseline object's copy, and the linker keeps either (SIGILL on an
 // older CPU). So each kernel object includes Eigen with its namespace renamed by a macro
