@@ -4,11 +4,13 @@
 // says how; src/ensemble/collective.hpp runs the computation, checkpoints it and stops it).
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <sstream>
 
+#include "core/isa.hpp"
 #include "core/log.hpp"
 #include "ensemble/checkpoint.hpp"
 #include "ensemble/collective.hpp"
@@ -84,10 +86,31 @@ CollectiveState to_collective(const sg::TrainerState& s) {
   c.put("history", history);
   c.put("counters", std::vector<std::uint64_t>{s.epoch, s.batch_in_epoch, s.steps, s.best_epoch, s.epochs_since_best,
                                                s.stopped_early ? 1u : 0u, s.samples_trained});
+  // The kernel path that computed the state (sgd/kernels/kernels.hpp): a resume must use it too.
+  c.put("isa", std::vector<std::uint64_t>{static_cast<std::uint64_t>(active_isa())});
   c.put_measured("history_seconds", seconds);
   c.put_measured("seconds",
                  std::vector<double>{s.epoch_seconds, s.epoch_seconds_reduction, s.train_seconds, s.reduction_seconds});
   return c;
+}
+
+/// Refuses (UsageError, exit 2) a checkpoint written on another kernel instruction-set path
+/// than this run's: the paths round differently, so the resumed training would not be the bits
+/// of an uninterrupted one.
+void check_checkpoint_isa(const CollectiveState& c, const std::string& path) {
+  const auto& recorded = c.integer("isa");
+  const int now = static_cast<int>(active_isa());
+  if (recorded.size() != 1 || recorded[0] > static_cast<std::uint64_t>(Isa::kAvx512)) {
+    throw UsageError("checkpoint '" + path + "' of nnsim-sgd has an invalid 'isa' array (corrupt?)");
+  }
+  if (static_cast<int>(recorded[0]) != now) {
+    const char* then = to_string(static_cast<Isa>(recorded[0]));
+    throw UsageError("--resume: checkpoint '" + path + "' was computed on the " + then +
+                     " kernel path, but this run would use " + to_string(static_cast<Isa>(now)) +
+                     " (NNSIM_ISA, else the best instruction set all ranks support); the paths round "
+                     "differently, so the resumed weights would not be bitwise those of an uninterrupted run. "
+                     "Resume with NNSIM_ISA=" + then + " (on CPUs that support it), or start afresh without --resume");
+  }
 }
 
 sg::TrainerState from_collective(const CollectiveState& c) {
@@ -380,6 +403,17 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   apply_preset(options, parsed.values);
   const Validated v = validate(options, common);
   log::set_quiet(common.quiet);
+  // One kernel path on every rank (sgd/kernels/kernels.hpp): paths round differently, so all ranks
+  // take the lowest of their choices (NNSIM_ISA, else the best each CPU supports), also in
+  // --ensemble mode (a training's result must not depend on the rank that ran it). Re-selected
+  // through NNSIM_ISA so that the provenance (root attribute `isa`, --version) names this path.
+  {
+    int mine = static_cast<int>(active_isa());
+    int lowest = mine;
+    MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, mpi.comm());
+    setenv("NNSIM_ISA", to_string(static_cast<Isa>(lowest)), 1);
+    select_isa_on_all_ranks(mpi.comm());
+  }
 
   const std::string start_time = utc_timestamp();
   const double start = MPI_Wtime();
@@ -422,7 +456,8 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   const std::string checkpoint_path = checkpoint_path_for(common.output);
   const std::string fingerprint = options_json(all, parsed.values, /*results_only=*/true);
   OutputPlan plan = prepare_output(common, checkpoint_path, fingerprint, mpi, [&] {
-    load_collective_checkpoint(checkpoint_path, fingerprint, kGitCommit);  // refuse a foreign one early
+    // refuse a foreign one early, or one computed on another kernel path
+    check_checkpoint_isa(load_collective_checkpoint(checkpoint_path, fingerprint, kGitCommit), checkpoint_path);
   });
   if (plan.already_complete) return kExitOk;
   warn_if_threads_exceed_cpus(common, mpi);
@@ -436,7 +471,7 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
               std::to_string(options.batch) + " in " + std::to_string(options.shards) + " shards; " +
               std::to_string(train.count()) + " training / " + std::to_string(validation.count()) + " validation / " +
               std::to_string(test.count()) + " test samples; " + std::to_string(mpi.size()) + " rank(s) x " +
-              std::to_string(common.threads) + " thread(s)");
+              std::to_string(common.threads) + " thread(s); kernels " + to_string(active_isa()));
     if (static_cast<std::uint64_t>(mpi.size()) > options.shards) {
       log::warn("more ranks (" + std::to_string(mpi.size()) + ") than --shards (" + std::to_string(options.shards) +
                 "): some ranks stay idle");
@@ -467,7 +502,10 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     return epoch_done;
   };
   model.save = [&] { return to_collective(trainer.save()); };
-  model.load = [&](const CollectiveState& state) { trainer.load(from_collective(state)); };
+  model.load = [&](const CollectiveState& state) {
+    check_checkpoint_isa(state, checkpoint_path);
+    trainer.load(from_collective(state));
+  };
 
   CollectiveControl control;
   control.time_limit = common.time_limit;

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "sgd/data.hpp"
+#include "sgd/kernels/kernels.hpp"
 
 namespace nnsim::sgd {
 
@@ -40,34 +42,8 @@ const char* name_of(Loss l) { return l == Loss::kCrossEntropy ? "cross-entropy" 
 namespace {
 
 template <class T>
-void apply_activation(Activation a, T* v, std::size_t n) {
-  switch (a) {
-    case Activation::kSigmoid:
-      for (std::size_t i = 0; i < n; ++i) v[i] = T(1) / (T(1) + std::exp(-v[i]));
-      break;
-    case Activation::kTanh:
-      for (std::size_t i = 0; i < n; ++i) v[i] = std::tanh(v[i]);
-      break;
-    case Activation::kRelu:
-      for (std::size_t i = 0; i < n; ++i) v[i] = v[i] > T(0) ? v[i] : T(0);
-      break;
-  }
-}
-
-/// error <- error * g'(b), with g' written through the output V = g(b).
-template <class T>
-void multiply_derivative(Activation a, T* error, const T* v, std::size_t n) {
-  switch (a) {
-    case Activation::kSigmoid:
-      for (std::size_t i = 0; i < n; ++i) error[i] *= v[i] * (T(1) - v[i]);
-      break;
-    case Activation::kTanh:
-      for (std::size_t i = 0; i < n; ++i) error[i] *= T(1) - v[i] * v[i];
-      break;
-    case Activation::kRelu:
-      for (std::size_t i = 0; i < n; ++i) error[i] = v[i] > T(0) ? error[i] : T(0);
-      break;
-  }
+kernels::Shape shape_of(const Network<T>& net) {
+  return {net.layers().data(), net.num_layers(), static_cast<int>(net.hidden()), static_cast<int>(net.loss())};
 }
 
 }  // namespace
@@ -97,38 +73,45 @@ void Network<T>::initialise(std::span<T> parameters, RandomStream& rng) const {
 }
 
 template <class T>
-void Network<T>::forward(std::span<const T> parameters, const ConstInputs& inputs, Workspace& work) const {
+void Network<T>::prepare(Workspace& work, std::size_t m, bool with_errors) const {
   const std::size_t L = num_layers();
-  const auto m = inputs.cols();
-  work.outputs.resize(L + 1);
-  work.errors.resize(L + 1);
+  std::size_t total = 0;
+  for (std::size_t l = 1; l <= L; ++l) total += (layers_[l] * m + 15) / 16 * 16;  // 64-byte blocks
+  const std::size_t needed = with_errors ? 2 * total : total;
+  if (work.buffer.size() < needed) work.buffer.resize(needed);
+  work.outputs.resize(L);
+  work.errors.resize(L);
+  T* next = work.buffer.data();
   for (std::size_t l = 1; l <= L; ++l) {
-    const auto rows = static_cast<Eigen::Index>(layers_[l]);
-    const auto cols = static_cast<Eigen::Index>(layers_[l - 1]);
-    Eigen::Map<const Matrix> w(parameters.data() + weights_offset(l), rows, cols);
-    Eigen::Map<const Vector> theta(parameters.data() + thresholds_offset(l), rows);
-    Matrix& b = work.outputs[l];
-    b.resize(rows, m);
-    if (l == 1) {
-      b.noalias() = w * inputs;
-    } else {
-      b.noalias() = w * work.outputs[l - 1];
-    }
-    b.colwise() -= theta;  // b^l = W^l V^(l-1) - theta^l
-    if (l < L) {
-      apply_activation(hidden_, b.data(), static_cast<std::size_t>(b.size()));
-    }
+    work.outputs[l - 1] = next;
+    next += (layers_[l] * m + 15) / 16 * 16;
+  }
+  for (std::size_t l = 1; l <= L; ++l) {
+    work.errors[l - 1] = with_errors ? next : nullptr;
+    if (with_errors) next += (layers_[l] * m + 15) / 16 * 16;
   }
 }
 
 template <class T>
-Evaluation Network<T>::score(const Matrix& fields, const std::int32_t* labels, bool confusion) const {
+void Network<T>::forward(std::span<const T> parameters, const ConstInputs& inputs, Workspace& work) const {
+  const kernels::Shape shape = shape_of(*this);
+  const auto m = static_cast<std::size_t>(inputs.cols());
+  const auto& k = kernels::active_kernels();
+  if constexpr (std::is_same_v<T, float>) {
+    k.forward_f(&shape, parameters.data(), inputs.data(), m, work.outputs.data());
+  } else {
+    k.forward_d(&shape, parameters.data(), inputs.data(), m, work.outputs.data());
+  }
+}
+
+template <class T>
+Evaluation Network<T>::score(const T* fields, std::size_t m, const std::int32_t* labels, bool confusion) const {
   // `fields` holds the output layer's local fields b^L; loss and prediction come from them.
   Evaluation e;
   const std::size_t classes = layers_.back();
   if (confusion) e.confusion.assign(classes * classes, 0);
-  for (Eigen::Index k = 0; k < fields.cols(); ++k) {
-    const T* b = fields.data() + k * fields.rows();
+  for (std::size_t k = 0; k < m; ++k) {
+    const T* b = fields + k * classes;
     std::size_t best = 0;
     for (std::size_t i = 1; i < classes; ++i) {
       if (b[i] > b[best]) best = i;
@@ -150,15 +133,17 @@ Evaluation Network<T>::score(const Matrix& fields, const std::int32_t* labels, b
     if (best == label) ++e.correct;
     if (confusion) ++e.confusion[label * classes + best];
   }
-  e.count = static_cast<std::uint64_t>(fields.cols());
+  e.count = static_cast<std::uint64_t>(m);
   return e;
 }
 
 template <class T>
 Evaluation Network<T>::evaluate(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels,
                                 Workspace& work, bool confusion) const {
+  const auto m = static_cast<std::size_t>(inputs.cols());
+  prepare(work, m, false);
   forward(parameters, inputs, work);
-  return score(work.outputs[num_layers()], labels, confusion);
+  return score(work.outputs[num_layers() - 1], m, labels, confusion);
 }
 
 template <class T>
@@ -170,65 +155,21 @@ double Network<T>::loss_sum(std::span<const T> parameters, const ConstInputs& in
 
 template <class T>
 Evaluation Network<T>::gradient(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels,
-                                std::span<T> gradient, Workspace& work) const {
+                                std::span<T> gradient, Workspace& work, bool weights) const {
   const std::size_t L = num_layers();
+  const auto m = static_cast<std::size_t>(inputs.cols());
+  prepare(work, m, true);
   forward(parameters, inputs, work);
-  Evaluation e = score(work.outputs[L], labels, false);
-  const std::size_t classes = layers_.back();
-  const auto m = inputs.cols();
-
-  // Output errors dH/db^L: softmax + cross-entropy gives O - t (7.42); sigmoid + quadratic
-  // energy gives (O - t) g'(b^L) (Algorithm 4, with the book's delta = -dH/db).
-  Matrix& out = work.outputs[L];
-  Matrix& delta_out = work.errors[L];
-  delta_out.resize(out.rows(), m);
-  for (Eigen::Index k = 0; k < m; ++k) {
-    T* b = out.data() + k * out.rows();
-    T* d = delta_out.data() + k * out.rows();
-    const auto label = static_cast<std::size_t>(labels[k]);
-    if (loss_ == Loss::kCrossEntropy) {
-      T top = b[0];
-      for (std::size_t i = 1; i < classes; ++i) top = std::max(top, b[i]);
-      T sum = 0;
-      for (std::size_t i = 0; i < classes; ++i) {
-        b[i] = std::exp(b[i] - top);
-        sum += b[i];
-      }
-      const T inv = T(1) / sum;
-      for (std::size_t i = 0; i < classes; ++i) {
-        b[i] *= inv;
-        d[i] = b[i] - (i == label ? T(1) : T(0));
-      }
-    } else {
-      for (std::size_t i = 0; i < classes; ++i) {
-        const T o = T(1) / (T(1) + std::exp(-b[i]));
-        b[i] = o;
-        d[i] = (o - (i == label ? T(1) : T(0))) * o * (T(1) - o);
-      }
-    }
-  }
-
-  // Back-propagation (Algorithm 4): dH/dW^l = (dH/db^l) (V^(l-1))^T, dH/dtheta^l = -sum_k dH/db^l,
-  // dH/db^(l-1) = (W^l)^T dH/db^l * g'(b^(l-1)).
-  for (std::size_t l = L; l >= 1; --l) {
-    const auto rows = static_cast<Eigen::Index>(layers_[l]);
-    const auto cols = static_cast<Eigen::Index>(layers_[l - 1]);
-    Eigen::Map<Matrix> grad_w(gradient.data() + weights_offset(l), rows, cols);
-    Eigen::Map<Vector> grad_theta(gradient.data() + thresholds_offset(l), rows);
-    const Matrix& delta = work.errors[l];
-    if (l == 1) {
-      grad_w.noalias() = delta * inputs.transpose();
-    } else {
-      grad_w.noalias() = delta * work.outputs[l - 1].transpose();
-    }
-    grad_theta = -delta.rowwise().sum();
-    if (l > 1) {
-      Eigen::Map<const Matrix> w(parameters.data() + weights_offset(l), rows, cols);
-      Matrix& below = work.errors[l - 1];
-      below.resize(cols, m);
-      below.noalias() = w.transpose() * delta;
-      multiply_derivative(hidden_, below.data(), work.outputs[l - 1].data(), static_cast<std::size_t>(below.size()));
-    }
+  const Evaluation e = score(work.outputs[L - 1], m, labels, false);
+  // Output errors and back-propagation (Algorithm 4) in the kernels (sgd/kernels/kernels_body.inc).
+  const kernels::Shape shape = shape_of(*this);
+  const auto& k = kernels::active_kernels();
+  if constexpr (std::is_same_v<T, float>) {
+    k.backward_f(&shape, parameters.data(), inputs.data(), m, labels, work.outputs.data(), work.errors.data(),
+                 gradient.data(), weights ? 1 : 0);
+  } else {
+    k.backward_d(&shape, parameters.data(), inputs.data(), m, labels, work.outputs.data(), work.errors.data(),
+                 gradient.data(), weights ? 1 : 0);
   }
   return e;
 }

@@ -13,8 +13,9 @@
 // over the mini-batch); the trainer divides by the batch size (the mean convention, see
 // trainer.hpp).
 //
-// Determinism: a gradient depends only on the parameters and the samples in their order, never
-// on threads (Eigen runs single-threaded, EIGEN_DONT_PARALLELIZE; the caller parallelises over
+// Determinism: a gradient depends only on the parameters, the samples in their order and the
+// kernel instruction set (sgd/kernels/kernels.hpp, chosen at run time: core/isa.hpp), never on
+// threads (Eigen runs single-threaded, EIGEN_DONT_PARALLELIZE; the caller parallelises over
 // fixed shards of the batch).
 
 #include <Eigen/Dense>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "sgd/aligned.hpp"
 
 namespace nnsim::sgd {
 
@@ -66,17 +68,24 @@ class Network {
   /// Gaussian weights with variance 1/n_(l-1) (fan-in), thresholds zero (Section 7.2.2).
   void initialise(std::span<T> parameters, RandomStream& rng) const;
 
-  /// Scratch space of one thread: the layer outputs and errors of a block of samples.
+  /// Scratch space of one thread: the layer outputs and errors of a block of samples, in one
+  /// 64-byte aligned buffer, each layer's block at a multiple of 64 bytes (so that a shard's
+  /// products see the same alignment whichever rank or thread computes them).
   struct Workspace {
-    std::vector<Matrix> outputs;  ///< V^0 .. V^L (V^0 unused: the inputs are mapped)
-    std::vector<Matrix> errors;   ///< dH/db^l
+    std::vector<T, AlignedAllocator<T>> buffer;
+    std::vector<T*> outputs;  ///< outputs[l-1]: V^l (n_l x m), the output layer's fields or values
+    std::vector<T*> errors;   ///< errors[l-1]: dH/db^l (n_l x m)
   };
 
   /// Back-propagation (Algorithm 4) over the samples in the columns of `inputs`: writes the
   /// gradient of the summed loss into `gradient` (num_parameters values) and returns the loss
   /// sum and the correct count.
+  /// With weights = false only the thresholds' gradients are written, packed at the start of
+  /// `gradient` (n_1 values of layer 1, then layer 2's, ...), and `work` keeps what
+  /// the weight gradients need (the errors and layer outputs; the trainer sums those of all its
+  /// shards with kernels::KernelTable::weight_gradient_tree_f).
   Evaluation gradient(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels,
-                      std::span<T> gradient, Workspace& work) const;
+                      std::span<T> gradient, Workspace& work, bool weights = true) const;
 
   /// Forward pass only: loss sum, correct count and, with `confusion`, the confusion matrix.
   Evaluation evaluate(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels,
@@ -86,8 +95,9 @@ class Network {
   double loss_sum(std::span<const T> parameters, const ConstInputs& inputs, const std::int32_t* labels) const;
 
  private:
+  void prepare(Workspace& work, std::size_t m, bool with_errors) const;
   void forward(std::span<const T> parameters, const ConstInputs& inputs, Workspace& work) const;
-  Evaluation score(const Matrix& output, const std::int32_t* labels, bool confusion) const;
+  Evaluation score(const T* fields, std::size_t m, const std::int32_t* labels, bool confusion) const;
   std::vector<std::size_t> layers_;
   std::vector<std::size_t> offsets_;  ///< offsets_[l-1] = start of layer l's block; back() = total
   Activation hidden_;

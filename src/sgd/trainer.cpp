@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "ensemble/collective_tree.hpp"
+#include "sgd/kernels/kernels.hpp"
 
 namespace nnsim::sgd {
 
@@ -111,27 +112,38 @@ bool Trainer::step(GradientReducer& reducer) {
       batch_labels_[(s - own_first) * largest + (k - a)] = train_.labels[sample];
     }
   }
-  leaves_.assign(own * width, 0.0f);
-  if (workspaces_.size() < own) workspaces_.resize(own);
-#pragma omp parallel for num_threads(settings_.threads) schedule(static)
-  for (std::size_t s = own_first; s < own_end; ++s) {
-    const auto [a, b] = piece(m, shards, s);
-    float* leaf = leaves_.data() + (s - own_first) * width;
-    if (a == b) {
-      std::fill(leaf, leaf + width, 0.0f);
-      continue;
-    }
-    Network<float>::ConstInputs x(batch_inputs_.data() + (s - own_first) * slot, static_cast<Eigen::Index>(d),
-                                  static_cast<Eigen::Index>(b - a));
-    const Evaluation e = network_.gradient(state_.parameters, x, batch_labels_.data() + (s - own_first) * largest,
-                                           {leaf, p}, workspaces_[s - own_first]);
-    leaf[p] = static_cast<float>(e.loss_sum);
-    leaf[p + 1] = static_cast<float>(e.correct);
-  }
   total_.resize(width);
-  const auto reduce_start = Clock::now();
-  reducer.sum(shards, width, leaves_.data(), total_.data());
-  const double reduce_seconds = seconds_since(reduce_start);
+  double reduce_seconds = 0;
+  if (own == shards) {
+    // One participant computes every shard: the same tree sum, fused into the products (the
+    // reduction time is then only that of the thresholds' gradients, loss and count).
+    reduce_seconds = gradient_fused(m, slot, largest);
+  } else {
+    // The kernels write every gradient value of a leaf; only its zero padding is set here.
+    leaves_.resize(own * width);
+    for (std::size_t s = 0; s < own; ++s) {
+      std::fill(leaves_.data() + s * width + p, leaves_.data() + (s + 1) * width, 0.0f);
+    }
+    if (workspaces_.size() < own) workspaces_.resize(own);
+#pragma omp parallel for num_threads(settings_.threads) schedule(static)
+    for (std::size_t s = own_first; s < own_end; ++s) {
+      const auto [a, b] = piece(m, shards, s);
+      float* leaf = leaves_.data() + (s - own_first) * width;
+      if (a == b) {
+        std::fill(leaf, leaf + width, 0.0f);
+        continue;
+      }
+      Network<float>::ConstInputs x(batch_inputs_.data() + (s - own_first) * slot, static_cast<Eigen::Index>(d),
+                                    static_cast<Eigen::Index>(b - a));
+      const Evaluation e = network_.gradient(state_.parameters, x, batch_labels_.data() + (s - own_first) * largest,
+                                             {leaf, p}, workspaces_[s - own_first]);
+      leaf[p] = static_cast<float>(e.loss_sum);
+      leaf[p + 1] = static_cast<float>(e.correct);
+    }
+    const auto reduce_start = Clock::now();
+    reducer.sum(shards, width, leaves_.data(), total_.data());
+    reduce_seconds = seconds_since(reduce_start);
+  }
 
   const float inverse_batch = 1.0f / static_cast<float>(m);  // mean over the global mini-batch
   for (std::size_t i = 0; i < p; ++i) total_[i] *= inverse_batch;
@@ -149,6 +161,68 @@ bool Trainer::step(GradientReducer& reducer) {
   if (state_.batch_in_epoch < batches_per_epoch()) return false;
   end_epoch(reducer);
   return true;
+}
+
+double Trainer::gradient_fused(std::size_t m, std::size_t slot, std::size_t largest) {
+  // Bitwise what the leaves and the reducer give (LocalReducer, or any reducer on one
+  // participant: the tree over all leaves), since every value is the same float sum in the same
+  // tree order: each shard's weight gradient is computed block by block and the shards' blocks
+  // are summed in the canonical tree while in cache (kernels.hpp, weight_gradient_tree_f); the
+  // thresholds' gradients, loss and correct count go through tree_node_sum_in_place as before.
+  const std::size_t shards = settings_.shards;
+  const std::size_t p = network_.num_parameters();
+  const std::size_t d = train_.features;
+  const std::size_t L = network_.num_layers();
+  const auto& layers = network_.layers();
+  std::size_t q = 2;
+  for (std::size_t l = 1; l <= L; ++l) q += layers[l];
+  compact_.assign(shards * q, 0.0f);
+  if (workspaces_.size() < shards) workspaces_.resize(shards);
+#pragma omp parallel for num_threads(settings_.threads) schedule(static)
+  for (std::size_t s = 0; s < shards; ++s) {
+    const auto [a, b] = piece(m, shards, s);
+    if (a == b) continue;  // an empty shard: zeros
+    float* row = compact_.data() + s * q;  // the thresholds' gradients (packed), loss, correct count
+    Network<float>::ConstInputs x(batch_inputs_.data() + s * slot, static_cast<Eigen::Index>(d),
+                                  static_cast<Eigen::Index>(b - a));
+    const Evaluation e = network_.gradient(state_.parameters, x, batch_labels_.data() + s * largest, {row, q - 2},
+                                           workspaces_[s], /*weights=*/false);
+    row[q - 2] = static_cast<float>(e.loss_sum);
+    row[q - 1] = static_cast<float>(e.correct);
+  }
+  const auto& k = kernels::active_kernels();
+  std::vector<const float*> deltas(shards), inputs(shards);
+  std::vector<std::size_t> counts(shards);
+  for (std::size_t l = 1; l <= L; ++l) {
+    for (std::size_t s = 0; s < shards; ++s) {
+      const auto [a, b] = piece(m, shards, s);
+      counts[s] = b - a;
+      // an empty shard's pointers are never read (no samples: its block is zero)
+      deltas[s] = a == b ? batch_inputs_.data() : workspaces_[s].errors[l - 1];
+      inputs[s] = a == b ? batch_inputs_.data() : l == 1 ? batch_inputs_.data() + s * slot : workspaces_[s].outputs[l - 2];
+    }
+    const std::size_t rows = layers[l], cols = layers[l - 1];
+    float* out = total_.data() + network_.weights_offset(l);
+    const int parts = std::max(1, settings_.threads);
+#pragma omp parallel for num_threads(settings_.threads) schedule(static)
+    for (int t = 0; t < parts; ++t) {
+      const auto [first, end] = piece(cols, static_cast<std::size_t>(parts), static_cast<std::size_t>(t));
+      if (first < end) {
+        k.weight_gradient_tree_f(rows, cols, shards, deltas.data(), inputs.data(), counts.data(), out, first, end);
+      }
+    }
+  }
+  const auto reduce_start = Clock::now();
+  tree_node_sum_in_place<float>(0, shards, 0, q, compact_.data());
+  const double reduce_seconds = seconds_since(reduce_start);
+  const float* row = compact_.data();
+  for (std::size_t l = 1; l <= L; ++l) {
+    std::copy(row, row + layers[l], total_.data() + network_.thresholds_offset(l));
+    row += layers[l];
+  }
+  total_[p] = row[0];
+  total_[p + 1] = row[1];
+  return reduce_seconds;
 }
 
 void Trainer::end_epoch(GradientReducer& reducer) {

@@ -8,7 +8,10 @@
 // (ensemble/collective_tree.hpp); the GradientReducer adds the leaves in that tree's order,
 // wherever they were computed; the optimiser then steps with the mean gradient (sum / m_B).
 // The decomposition depends only on m_B and S, never on the number of ranks or threads, so the
-// weights are bitwise identical for any of them. Learning rates therefore refer to the mean
+// weights are bitwise identical for any of them. A participant that owns all S shards (one rank)
+// does not store the S leaves: it adds the shards' weight-gradient blocks in the same tree while
+// they are in cache (gradient_fused; kernels.hpp, weight_gradient_tree_f) -- the same additions
+// in the same order, so the same bits. Learning rates therefore refer to the mean
 // over the global batch (PyTorch's and MATLAB's convention), not the book's plain sum.
 //
 // Epochs: the permutation of epoch e comes from the stream (seed, key, sample = e, stream 1)
@@ -121,6 +124,9 @@ class Trainer {
 
  private:
   void make_permutation(std::uint64_t epoch);
+  /// The whole batch on this participant: the shard sum fused into the weight-gradient products.
+  /// Returns the seconds of the remaining (threshold, loss) tree sum.
+  double gradient_fused(std::size_t m, std::size_t slot, std::size_t largest);
   void end_epoch(GradientReducer& reducer);
   const Network<float>& network_;
   const Dataset& train_;
@@ -135,6 +141,7 @@ class Trainer {
   AlignedFloats leaves_;  ///< this rank's shard gradients, each 64-byte aligned
   std::vector<float> total_;
   std::vector<Network<float>::Workspace> workspaces_;
+  std::vector<float> compact_;  ///< gradient_fused: per shard, the thresholds' gradients, loss, correct
 };
 
 }  // namespace nnsim::sgd

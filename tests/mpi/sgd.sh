@@ -5,6 +5,8 @@
 #    and with 2 threads (only the measured wall times may differ); another --shards differs;
 #  - kill and resume: a run stopped mid-epoch (exit 3, checkpoint; the test trigger and
 #    --time-limit) and resumed on another rank count ends bitwise identical; a --resume with other options is refused;
+#  - kernel instruction set: recorded as root attribute isa; the lowest over the ranks (a rank
+#    capped by NNSIM_CPU_CAPS=generic pulls all to generic); a resume on another path is refused;
 #  - ensemble mode: independent trainings over ranks, the same on 1 and 2 ranks, mean and stderr;
 #  - self-description: provenance, description and units on every dataset, shapes, sums;
 #  - bad data and options: wrong magic number, truncated file, label out of range, mismatched
@@ -91,6 +93,11 @@ expect_rc 0 np2t2.log "2 ranks x 2 threads"
 same_training np1.h5 np2.h5
 same_training np1.h5 np4.h5
 same_training np1.h5 np2t2.h5
+# 1 rank computes every shard and fuses the shard sum into the products (trainer.cpp,
+# gradient_fused); its threads split the columns: the same bits
+OMP_NUM_THREADS=2 drv np1t2.log 0 "${ARGS4[@]}" --threads 2 -o np1t2.h5
+expect_rc 0 np1t2.log "1 rank x 2 threads"
+same_training np1.h5 np1t2.h5
 drv shards.log 2 "${ARGS[@]}" --shards 2 --learning-rate 0.05 -o shards.h5
 expect_rc 0 shards.log "--shards 2"
 h5diff -q np1.h5 shards.h5 /weights >/dev/null 2>&1 && fail "--shards 2 gave the same weights as --shards 4"
@@ -122,6 +129,48 @@ grep -q "time-limit" t1.log || fail "the stop message does not name --time-limit
 drv t2.log 1 "${LONG[@]}" -o timed.h5 --resume
 expect_rc 0 t2.log "resumed after --time-limit"
 same_training long.h5 timed.h5
+
+note "kernel instruction set (src/sgd/kernels/kernels.hpp)"
+# The path is recorded as the root attribute isa: the best this CPU supports by default.
+BEST=$("$DRIVER" --version | sed -n 's/^instruction set: \([a-z0-9]*\).*/\1/p')
+[[ -n "$BEST" ]] || fail "--version names no instruction set"
+[[ "$(h5attr np1.h5 isa)" == "$BEST" && "$(h5attr np4.h5 isa)" == "$BEST" ]] ||
+  fail "isa attribute: $(h5attr np1.h5 isa) / $(h5attr np4.h5 isa), expected $BEST"
+# All ranks take the lowest path over the ranks: rank 1 pretends to be an older CPU (generic).
+REAL_DRIVER=$DRIVER
+printf '#!/bin/sh\nif [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then export NNSIM_CPU_CAPS=generic; fi\nexec %q "$@"\n' \
+  "$REAL_DRIVER" >mixed-cpus.sh
+chmod +x mixed-cpus.sh
+DRIVER=$WORK/mixed-cpus.sh
+drv mixed.log 2 "${ARGS4[@]}" -o mixed.h5
+expect_rc 0 mixed.log "2 ranks, rank 1 without AVX"
+DRIVER=$REAL_DRIVER
+[[ "$(h5attr mixed.h5 isa)" == generic ]] || fail "mixed CPUs: isa $(h5attr mixed.h5 isa), expected generic"
+NNSIM_ISA=generic drv generic1.log 0 "${ARGS4[@]}" -o generic1.h5
+expect_rc 0 generic1.log "NNSIM_ISA=generic, 1 rank"
+[[ "$(h5attr generic1.h5 isa)" == generic ]] || fail "NNSIM_ISA=generic: isa $(h5attr generic1.h5 isa)"
+same_training generic1.h5 mixed.h5
+note "mixed CPUs: both ranks on the generic path, identical to NNSIM_ISA=generic on 1 rank"
+if [[ "$BEST" != generic ]]; then
+  # A checkpoint of the $BEST path cannot be resumed on another path (exit 2, naming NNSIM_ISA),
+  # and the checkpoint survives the refusal; on the recorded path the resume is bitwise exact.
+  NNSIM_STOP_AFTER_STEPS=20 drv isa-k1.log 2 "${ARGS4[@]}" -o isa-kill.h5
+  expect_rc 3 isa-k1.log "stopped after 20 steps"
+  NNSIM_ISA=generic drv isa-k2.log 2 "${ARGS4[@]}" -o isa-kill.h5 --resume
+  expect_rc 2 isa-k2.log "--resume on the generic path of a $BEST checkpoint"
+  grep -q "computed on the $BEST kernel path.*NNSIM_ISA=$BEST" isa-k2.log ||
+    fail "no clear refusal: $(cat isa-k2.log)"
+  NNSIM_CPU_CAPS=avx2 drv isa-k3.log 1 "${ARGS4[@]}" -o isa-kill.h5 --resume
+  if [[ "$BEST" == avx2 ]]; then expect_rc 0 isa-k3.log "resume on avx2"; else
+    expect_rc 2 isa-k3.log "--resume of an $BEST checkpoint on a CPU capped at avx2"
+    grep -q "NNSIM_ISA" isa-k3.log || fail "the refusal does not name NNSIM_ISA: $(cat isa-k3.log)"
+    [[ -f isa-kill.h5.checkpoint.h5 && ! -e isa-kill.h5 ]] || fail "the refused resume must keep the checkpoint"
+    drv isa-k4.log 4 "${ARGS4[@]}" -o isa-kill.h5 --resume
+    expect_rc 0 isa-k4.log "resumed on the $BEST path"
+  fi
+  same_training np1.h5 isa-kill.h5
+  note "checkpoint of the $BEST path: resume refused on other paths (exit 2, names NNSIM_ISA), exact on $BEST"
+fi
 
 note "ensemble mode"
 ENS=(--data-dir data --layers 784,12,10 --batch 32 --epochs 2 --validation 160 --seed 5 --quiet --ensemble --samples 4)
