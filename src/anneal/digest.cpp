@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxWindow = 8;  ///< largest window of the exact window move (8! = 40,320 orders)
 
-
 std::uint64_t factorial(std::size_t w) {
   std::uint64_t f = 1;
   for (std::size_t k = 2; k <= w; ++k) f *= k;
