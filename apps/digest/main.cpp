@@ -36,7 +36,7 @@ po::options_description digest_options(DigestOptions& o) {
     ("schedule", po::value(&o.schedule)->default_value(o.schedule),
      "cooling schedule of simulated annealing (--replicas 1): geometric, linear, adaptive (holds an acceptance "
      "rate, then cools), constant; or a comma-separated list")
-    ("move-mix", po::value(&o.move_mix)->default_value(o.move_mix)->value_name("R,S,T[;R,S,T...]"),
+    ("move-mix", po::value(&o.move_mix)->default_value(o.move_mix)->value_name("R,S,T[,X[,W]][;...]"),
      "relative frequencies of the moves: reverse a subsequence (the book's), swap two fragments, "
      "shift one fragment, and optionally X: an exact window move (a block heat-bath update of W consecutive "
      "fragments of one enzyme: all W! orders evaluated, one drawn from the Boltzmann distribution at the chain's "
