@@ -12,8 +12,10 @@
 # time per solution = total time / solved runs), and runs that continue to a (smaller) step
 # budget (--continue-after-solution) to meet every map: the wall time until the ensemble had met all
 # the maps the enumerator lists (runs_to_all_maps, seconds_to_all_maps). Prints one line per n
-# and the command that reproduces it.
+# and the command that reproduces it. Extra driver options for both calls (e.g. the exact window
+# move) come from the environment: DIGEST_ARGS='--move-mix 0.5,0.25,0.25,0.05,4' bench/run_...
 set -euo pipefail
+read -r -a extra <<< "${DIGEST_ARGS:-}"
 build=${1:-build}
 L=${2:-1000000}
 runs=${3:-4}
@@ -30,15 +32,15 @@ trap 'rm -rf "$work"' EXIT
 export OMP_NUM_THREADS=1
 
 echo "# nnsim-digest against the exact enumerator, $(date -u '+%F %T') UTC, $(nproc --all) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# reproduce: bench/run_bench_digest_sizes.sh $build $L $runs $steps $all_steps ${sizes[*]}"
+echo "# reproduce: DIGEST_ARGS='${DIGEST_ARGS:-}' bench/run_bench_digest_sizes.sh $build $L $runs $steps $all_steps ${sizes[*]}"
 printf '%4s %6s %8s %12s %14s %11s %12s | %8s %11s %12s %10s\n' n maps solved "s/solution" "median first" "all maps" "s to all" \
   "enum s" "enum first" "enum nodes" "complete"
 for n in "${sizes[@]}"; do
   spec="$n:$n:$L"
   "$here/scripts/mpirun" -n 1 "$driver" --planted "$spec" --samples "$runs" --steps "$steps" --seed 1 \
-    --exact -q --force -o "$work/first.h5"
+    --exact -q --force -o "$work/first.h5" "${extra[@]}"
   "$here/scripts/mpirun" -n 1 "$driver" --planted "$spec" --samples "$runs" --steps "$all_steps" --seed 1 \
-    --continue-after-solution -q --force -o "$work/all.h5" --trace-every 0
+    --continue-after-solution -q --force -o "$work/all.h5" --trace-every 0 "${extra[@]}"
   /usr/bin/python3 - "$work/first.h5" "$work/all.h5" "$n" <<'PY'
 import sys
 import h5py

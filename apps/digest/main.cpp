@@ -36,9 +36,11 @@ po::options_description digest_options(DigestOptions& o) {
     ("schedule", po::value(&o.schedule)->default_value(o.schedule),
      "cooling schedule of simulated annealing (--replicas 1): geometric, linear, adaptive (holds an acceptance "
      "rate, then cools), constant; or a comma-separated list")
-    ("move-mix", po::value(&o.move_mix)->default_value(o.move_mix)->value_name("R,S,T[;R,S,T...]"),
+    ("move-mix", po::value(&o.move_mix)->default_value(o.move_mix)->value_name("R,S,T[,X[,W]][;...]"),
      "relative frequencies of the moves: reverse a subsequence (the book's), swap two fragments, "
-     "shift one fragment; 1,0,0 is the book's move set; several mixes separated by ';'")
+     "shift one fragment, and optionally X: an exact window move (a block heat-bath update of W consecutive "
+     "fragments of one enzyme: all W! orders evaluated, one drawn from the Boltzmann distribution at the chain's "
+     "temperature; W = 5th value, default 6); 1,0,0 is the book's move set; several mixes separated by ';'")
     ("steps", po::value(&o.steps)->default_value(o.steps), "Metropolis steps per run (the budget)")
     ("steps-per-temperature", po::value(&o.steps_per_temperature)->default_value(o.steps_per_temperature),
      "steps at each temperature level")
@@ -150,10 +152,21 @@ std::vector<an::Instance> load_instances(const DigestOptions& o, std::uint64_t s
 
 an::DigestMoveMix move_mix(const std::string& text) {
   const auto w = parse_real_grid(text, "move-mix");
-  require(w.size() == 3, "move-mix", "three weights R,S,T (reverse, swap, shift)", text);
-  for (const double x : w) require(x >= 0 && std::isfinite(x), "move-mix", "non-negative weights", text);
-  require(w[0] + w[1] + w[2] > 0, "move-mix", "weights that are not all zero", text);
-  return {w[0], w[1], w[2]};
+  require(w.size() >= 3 && w.size() <= 5, "move-mix",
+          "three or four weights R,S,T[,X] (reverse, swap, shift, exact window) and optionally the window size W",
+          text);
+  for (std::size_t k = 0; k < std::min<std::size_t>(w.size(), 4); ++k) {
+    require(w[k] >= 0 && std::isfinite(w[k]), "move-mix", "non-negative weights", text);
+  }
+  const double window = w.size() >= 4 ? w[3] : 0.0;
+  require(w[0] + w[1] + w[2] + window > 0, "move-mix", "weights that are not all zero", text);
+  an::DigestMoveMix mix{w[0], w[1], w[2]};
+  mix.window = window;
+  if (w.size() == 5) {
+    require(w[4] >= 2 && w[4] <= 8 && w[4] == std::floor(w[4]), "move-mix", "a window size W from 2 to 8", text);
+    mix.window_size = static_cast<int>(w[4]);
+  }
+  return mix;
 }
 
 an::AnnealOptions anneal_options(const DigestOptions& o, const std::string& schedule, std::uint64_t replicas) {

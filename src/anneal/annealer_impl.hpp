@@ -24,6 +24,25 @@ TemperatureEstimate estimate_temperatures(const P& problem, const AnnealOptions&
 
 namespace detail {
 
+/// One step of the chain at `temperature`: a proposal accepted by the Metropolis rule (4.12),
+/// or, for a problem's heat-bath move (HeatBathProblem), the problem's block heat-bath update.
+/// Returns whether the state changed; `change` is its energy change then.
+template <AnnealingProblem P>
+bool chain_step(const P& problem, typename P::State& state, double temperature, RandomStream& rng, double& change) {
+  const auto move = problem.propose(state, rng);
+  if constexpr (HeatBathProblem<P>) {
+    if (problem.heat_bath(move)) {
+      const auto outcome = problem.resample(state, move, temperature, rng);
+      change = static_cast<double>(outcome.delta);
+      return outcome.changed;
+    }
+  }
+  change = static_cast<double>(problem.delta(state, move));
+  if (!metropolis_accept(change, temperature, rng)) return false;
+  problem.apply(state, move);
+  return true;
+}
+
 /// The bookkeeping shared by annealing and replica exchange: step count, budget, best state,
 /// solution visits, trace, cancellation and the callbacks.
 template <AnnealingProblem P>
@@ -142,14 +161,12 @@ void run_annealing(const P& problem, S schedule, const AnnealOptions& options, R
       LevelStats stats{level, temperature, 0, 0};
       bool improved = false;
       for (std::uint64_t k = 0; k < steps && !book.stopped(); ++k) {
-        const auto move = problem.propose(state, rng);
-        const double change = static_cast<double>(problem.delta(state, move));
-        const bool accepted = metropolis_accept(change, temperature, rng);
+        double change = 0;
+        const bool accepted = chain_step(problem, state, temperature, rng, change);
         ++stats.proposed;
         book.count_step(accepted);
         if (accepted) {
           ++stats.accepted;
-          problem.apply(state, move);
           energy += change;
           if (energy < run_best - tolerance) {
             run_best = energy;
@@ -208,14 +225,12 @@ void run_replica_exchange(const P& problem, const AnnealOptions& options, Random
     for (std::size_t r = 0; r < replicas && book.budget_left() && !book.stopped(); ++r) {
       const std::uint64_t steps = std::min(options.replica_exchange.steps_per_exchange, book.steps_left());
       for (std::uint64_t k = 0; k < steps && !book.stopped(); ++k) {
-        const auto move = problem.propose(states[r], rng);
-        const double change = static_cast<double>(problem.delta(states[r], move));
-        const bool accept = metropolis_accept(change, ladder[r], rng);
+        double change = 0;
+        const bool accept = chain_step(problem, states[r], ladder[r], rng, change);
         ++proposed[r];
         book.count_step(accept);
         if (accept) {
           ++accepted[r];
-          problem.apply(states[r], move);
           energies[r] += change;
           book.visit(states[r], energies[r]);
         }

@@ -12,6 +12,29 @@ namespace nnsim::anneal {
 
 namespace {
 
+constexpr std::size_t kMaxWindow = 8;  ///< largest window of the exact window move (8! = 40,320 orders)
+
+std::uint64_t factorial(std::size_t w) {
+  std::uint64_t f = 1;
+  for (std::size_t k = 2; k <= w; ++k) f *= k;
+  return f;
+}
+
+/// Rearranges values[0..w) by the permutation of rank `rank` in the lexicographic order of the
+/// index permutations of 0..w-1 (the order std::next_permutation walks): new[k] = old[p[k]].
+void arrange(std::vector<int>::iterator values, std::size_t w, std::uint64_t rank) {
+  int pool[kMaxWindow];
+  std::copy(values, values + static_cast<std::ptrdiff_t>(w), pool);
+  std::size_t left = w;
+  for (std::size_t k = 0; k < w; ++k) {
+    const std::uint64_t f = factorial(w - 1 - k);
+    const auto index = static_cast<std::size_t>(rank / f);
+    rank %= f;
+    values[static_cast<std::ptrdiff_t>(k)] = pool[index];
+    std::copy(pool + index + 1, pool + left, pool + index);
+    --left;
+  }
+}
 
 /// Applies the move's permutation to one ordering.
 void permute(std::vector<int>& order, const DigestMove& move) {
@@ -26,6 +49,9 @@ void permute(std::vector<int>& order, const DigestMove& move) {
       } else if (move.second < move.first) {
         std::rotate(second, first, first + 1);
       }
+      break;
+    case DigestMove::Kind::window:
+      arrange(first, static_cast<std::size_t>(move.second - move.first + 1), move.arrangement);
       break;
   }
 }
@@ -127,10 +153,15 @@ DigestEnergy digest_energy_from_name(const std::string& name) {
 DoubleDigest::DoubleDigest(Instance instance, DigestMoveMix mix, DigestEnergy energy)
     : instance_(std::move(instance)), mix_(mix), energy_(energy) {
   instance_.validate();
-  if (!(mix_.reverse >= 0 && mix_.swap >= 0 && mix_.shift >= 0) || mix_.reverse + mix_.swap + mix_.shift <= 0) {
+  if (!(mix_.reverse >= 0 && mix_.swap >= 0 && mix_.shift >= 0 && mix_.window >= 0) ||
+      mix_.reverse + mix_.swap + mix_.shift + mix_.window <= 0) {
     throw UsageError("double-digest move mix: weights must be >= 0 and not all zero, got reverse " +
                      std::to_string(mix_.reverse) + ", swap " + std::to_string(mix_.swap) + ", shift " +
-                     std::to_string(mix_.shift));
+                     std::to_string(mix_.shift) + ", window " + std::to_string(mix_.window));
+  }
+  if (mix_.window_size < 2 || mix_.window_size > static_cast<int>(kMaxWindow)) {
+    throw UsageError("double-digest move mix: the window size must be from 2 to " + std::to_string(kMaxWindow) +
+                     ", got " + std::to_string(mix_.window_size));
   }
   target_.assign(instance_.piece_count() - instance_.c.size(), 0);
   target_.insert(target_.end(), instance_.c.begin(), instance_.c.end());
@@ -212,9 +243,21 @@ DigestMove DoubleDigest::propose(const State& state, RandomStream& rng) const {
     move.enzyme = a_movable ? 0 : 1;
   }
   const std::uint64_t n = move.enzyme == 0 ? instance_.a.size() : instance_.b.size();
-  const double total = mix_.reverse + mix_.swap + mix_.shift;
+  const double total = mix_.reverse + mix_.swap + mix_.shift + mix_.window;
   const double u = rng.uniform() * total;
-  move.kind = u < mix_.reverse ? Move::Kind::reverse : u < mix_.reverse + mix_.swap ? Move::Kind::swap : Move::Kind::shift;
+  move.kind = u < mix_.reverse                             ? Move::Kind::reverse
+              : u < mix_.reverse + mix_.swap               ? Move::Kind::swap
+              : u < mix_.reverse + mix_.swap + mix_.shift || mix_.window == 0 ? Move::Kind::shift
+                                                                               : Move::Kind::window;
+  if (move.kind == Move::Kind::window) {
+    // w consecutive positions, lo uniform; a uniformly random arrangement (symmetric).
+    const std::uint64_t w = std::min<std::uint64_t>(static_cast<std::uint64_t>(mix_.window_size), n);
+    const std::uint64_t lo = rng.below(n - w + 1);
+    move.first = static_cast<std::int32_t>(lo);
+    move.second = static_cast<std::int32_t>(lo + w - 1);
+    move.arrangement = static_cast<std::uint32_t>(rng.below(factorial(static_cast<std::size_t>(w))));
+    return move;
+  }
   // An ordered pair of distinct positions, uniform.
   auto i = rng.below(n);
   auto j = rng.below(n - 1);
@@ -267,9 +310,12 @@ void DoubleDigest::window_change(const State& state, const Move& move, std::vect
 
 double DoubleDigest::delta(const State& state, const Move& move) const {
   Scratch& buffers = scratch();
-  std::vector<Length>& removed = buffers.removed;
-  std::vector<Length>& added = buffers.added;
-  window_change(state, move, removed, added);
+  window_change(state, move, buffers.removed, buffers.added);
+  return change_of(state, buffers.removed, buffers.added);
+}
+
+double DoubleDigest::change_of(const State& state, const std::vector<Length>& removed,
+                               const std::vector<Length>& added) const {
   if (removed.empty()) return 0.0;
   if (energy_ == DigestEnergy::unmatched) {
     // After cancel_common no value is both removed and added, so each value's count of matched
@@ -320,6 +366,71 @@ double DoubleDigest::delta(const State& state, const Move& move) const {
     change += term(rank, next) - term(rank, pieces[rank]);
   }
   return change;
+}
+
+std::vector<double> DoubleDigest::window_deltas(const State& state, const Move& move) const {
+  const bool on_a = move.enzyme == 0;
+  const std::vector<Length>& lengths = on_a ? instance_.a : instance_.b;
+  const std::vector<int>& order = on_a ? state.sigma : state.mu;
+  const std::vector<Length>& x_positions = on_a ? state.a_positions : state.b_positions;
+  const std::vector<Length>& y_positions = on_a ? state.b_positions : state.a_positions;
+  const auto lo = static_cast<std::size_t>(std::min(move.first, move.second));
+  const auto hi = static_cast<std::size_t>(std::max(move.first, move.second));
+  const std::size_t w = hi - lo + 1;
+  const Length left = x_positions[lo];
+  const Length right = x_positions[hi + 1];
+  const auto y_begin = std::upper_bound(y_positions.begin(), y_positions.end(), left);
+  const auto y_end = std::lower_bound(y_begin, y_positions.end(), right);
+  const std::span<const Length> y_cuts(y_begin, y_end);
+
+  std::vector<Length> current;
+  append_pieces(left, right, std::span(x_positions).subspan(lo + 1, hi - lo), y_cuts, current);
+  sort_short(current);
+
+  // Every arrangement in rank order (std::next_permutation walks the lexicographic order that
+  // `arrangement` numbers); each one's pieces against the current ones, as in delta().
+  std::vector<double> deltas;
+  deltas.reserve(factorial(w));
+  int index[kMaxWindow];
+  for (std::size_t k = 0; k < w; ++k) index[k] = static_cast<int>(k);
+  std::vector<Length> removed, added, cuts;
+  do {
+    cuts.clear();
+    Length position = left;
+    for (std::size_t k = 0; k + 1 < w; ++k) {
+      position += lengths[static_cast<std::size_t>(order[lo + static_cast<std::size_t>(index[k])])];
+      cuts.push_back(position);
+    }
+    added.clear();
+    append_pieces(left, right, cuts, y_cuts, added);
+    sort_short(added);
+    removed = current;
+    cancel_common(removed, added);
+    deltas.push_back(change_of(state, removed, added));
+  } while (std::next_permutation(index, index + w));
+  return deltas;
+}
+
+HeatBathOutcome DoubleDigest::resample(State& state, const Move& move, double temperature, RandomStream& rng) const {
+  const std::vector<double> deltas = window_deltas(state, move);
+  // Weights exp(-(delta - min) / T): the conditional Boltzmann distribution of the window.
+  const double lowest = *std::min_element(deltas.begin(), deltas.end());
+  std::vector<double> cumulative(deltas.size());
+  double total = 0;
+  for (std::size_t k = 0; k < deltas.size(); ++k) {
+    // T = 0 (a quench): uniform among the lowest.
+    total += temperature > 0 ? std::exp(-(deltas[k] - lowest) / temperature) : deltas[k] == lowest ? 1.0 : 0.0;
+    cumulative[k] = total;
+  }
+  const double u = rng.uniform() * total;
+  const auto chosen = static_cast<std::size_t>(
+      std::min<std::ptrdiff_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin(),
+                               static_cast<std::ptrdiff_t>(deltas.size()) - 1));
+  if (chosen == 0) return {0.0, false};
+  Move chosen_move = move;
+  chosen_move.arrangement = static_cast<std::uint32_t>(chosen);
+  apply(state, chosen_move);
+  return {deltas[chosen], true};
 }
 
 void DoubleDigest::apply(State& state, const Move& move) const {

@@ -43,6 +43,23 @@
 //  - shift: take the fragment at position i out and reinsert it at position j (the others
 //    between slide by one place): relocates one fragment across a region whose internal order
 //    is already right, which neither a reversal nor a swap does in one step.
+//  - window (optional, weight 0 by default): an exact large-neighbourhood move. It picks w
+//    consecutive positions lo..hi = lo + w - 1 of one ordering (lo uniform, w = the mix's
+//    window_size, or all fragments if fewer) and rearranges the w fragments there. As a plain
+//    proposal (propose / delta / apply) it carries a uniformly random arrangement (a permutation
+//    of the window, numbered by its rank in lexicographic order): a symmetric proposal, since the
+//    reverse rearrangement has the same probability 1 / w!. Inside the engine, which recognises
+//    it through heat_bath() / resample() (annealer.hpp, HeatBathProblem), it is instead a block
+//    heat-bath (Gibbs) update: all w! arrangements of the window are evaluated exactly and one is
+//    drawn with probability proportional to exp(-H / T) at the chain's current temperature T.
+//    That is the conditional Boltzmann distribution of the window given everything outside it,
+//    so the move leaves exp(-H / T) invariant like a Metropolis step does (it is a Metropolis-
+//    Hastings step whose acceptance probability is exactly 1), at T -> 0 it re-optimises the
+//    window exactly, and at high T it shuffles it. Why it helps: a wrong ordering of a few
+//    neighbouring fragments is a deep local minimum for moves that change one or two of them
+//    (every intermediate ordering breaks matched pieces), while the window move crosses it in
+//    one step. It is the "windowed exact re-optimisation" of issue 8, made a proper Markov-chain
+//    move; the rest of the chain (replica exchange, energy, other moves) is unchanged.
 // Each move changes only the double-digest pieces inside its window [x_lo, x_{hi+1}], whose end
 // cuts stay fixed; delta() therefore recomputes only those pieces and the part of the sorted
 // piece list whose ranks they touch (O(w log w + r) for w pieces in the window and r ranks
@@ -72,6 +89,8 @@ struct DigestMoveMix {
   double reverse = 0.5;
   double swap = 0.25;
   double shift = 0.25;
+  double window = 0.0;  ///< the exact window move (file comment); 0 = off (the behaviour before it)
+  int window_size = 6;  ///< w: fragments rearranged by a window move (2..8; w! arrangements are evaluated)
   /// The book's proposal: inversions only.
   static DigestMoveMix book() { return {1.0, 0.0, 0.0}; }
 };
@@ -86,11 +105,20 @@ struct DigestState {
 };
 
 struct DigestMove {
-  enum class Kind : std::uint8_t { reverse, swap, shift };
+  enum class Kind : std::uint8_t { reverse, swap, shift, window };
   Kind kind = Kind::reverse;
   std::uint8_t enzyme = 0;  ///< 0 = A (sigma), 1 = B (mu)
   std::int32_t first = 0;   ///< reverse: order[first..second] inverted (first <= second); swap: positions;
-  std::int32_t second = 0;  ///< shift: the fragment at first moves to position second
+  std::int32_t second = 0;  ///< shift: the fragment at first moves to position second; window: lo, hi
+  /// window: the new order of the window is the permutation of rank `arrangement` (lexicographic,
+  /// 0 = unchanged) applied to the fragments order[first..second].
+  std::uint32_t arrangement = 0;
+};
+
+/// What a heat-bath move did (DoubleDigest::resample).
+struct HeatBathOutcome {
+  double delta = 0;      ///< energy change
+  bool changed = false;  ///< the state changed (an arrangement other than the current one was drawn)
 };
 
 class DoubleDigest {
@@ -117,6 +145,16 @@ class DoubleDigest {
   double delta(const State& state, const Move& move) const;
   void apply(State& state, const Move& move) const;
 
+  /// True for a window move: the engine then calls resample() instead of delta/accept/apply.
+  bool heat_bath(const Move& move) const { return move.kind == Move::Kind::window; }
+  /// The block heat-bath update of a window move (file comment): evaluates the energy change of
+  /// every arrangement of the window, draws one with probability proportional to
+  /// exp(-delta / temperature) (temperature > 0; one uniform number from rng) and applies it.
+  HeatBathOutcome resample(State& state, const Move& move, double temperature, RandomStream& rng) const;
+  /// The energy changes of all w! arrangements of a window move, in rank order (index 0 = the
+  /// current order, change 0); exposed for tests.
+  std::vector<double> window_deltas(const State& state, const Move& move) const;
+
   const Instance& instance() const { return instance_; }
   const DigestMoveMix& mix() const { return mix_; }
   DigestEnergy energy_form() const { return energy_; }
@@ -130,6 +168,9 @@ class DoubleDigest {
   /// values cancelled.
   void window_change(const State& state, const Move& move, std::vector<Length>& removed,
                      std::vector<Length>& added) const;
+  /// The energy change of replacing the (ascending, common values cancelled) pieces `removed`
+  /// of the state by `added`.
+  double change_of(const State& state, const std::vector<Length>& removed, const std::vector<Length>& added) const;
 
   /// The term of (4.15) at rank r (ascending) for a model piece, with the padding convention of
   /// the file comment. Multiplies by a stored 1 / c_r: a division costs as much as the rest.

@@ -32,4 +32,21 @@ concept AnnealingProblem = std::copyable<typename P::State> && std::copyable<typ
   {problem.apply(mutable_state, move)};
 };
 
+/// Optional: block heat-bath (Gibbs) moves. A problem may mark some proposed moves as heat-bath
+/// moves; for those the engine does not evaluate delta / accept / apply but calls
+///   Outcome P::resample(State&, const Move&, double temperature, RandomStream&) const
+/// which must draw the new state from the Boltzmann distribution exp(-H / T) restricted to the
+/// move's neighbourhood (a set of states that the same move, proposed from any member, would
+/// also cover), apply it and return {delta, changed}. Such an update leaves exp(-H / T)
+/// invariant (a Metropolis-Hastings step with acceptance 1). The engine counts it as one step,
+/// accepted when the state changed.
+template <class P>
+concept HeatBathProblem = AnnealingProblem<P> &&
+    requires(const P& problem, const typename P::Move& move, typename P::State& mutable_state, double temperature,
+             RandomStream& rng) {
+  { problem.heat_bath(move) } -> std::convertible_to<bool>;
+  { problem.resample(mutable_state, move, temperature, rng).delta } -> std::convertible_to<double>;
+  { problem.resample(mutable_state, move, temperature, rng).changed } -> std::convertible_to<bool>;
+};
+
 }  // namespace nnsim::anneal

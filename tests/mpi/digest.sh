@@ -124,4 +124,20 @@ bad energy_list 2 "--energy must be a non-empty list" "${OK[@]}" --energy unmatc
 bad energy_name 2 "--energy must be book" "${OK[@]}" --energy unmatched,exact -o out.h5
 bad mix_list 2 "--move-mix must be a non-empty list" "${OK[@]}" --move-mix "1,0,0;" -o out.h5
 bad sum 0 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
+
+note "exact window move (heat-bath): rank invariance, kill and resume, bad window sizes"
+WARGS=(--instances "$TABLE" --instance L20000,L40000 --samples 8 --steps 100000 --seed 5 --quiet
+       --move-mix "0.5,0.25,0.25,0.05,4;0.5,0.25,0.25,0.02,5")
+DRV_TIMEOUT=300 drv w1.log 0 "${WARGS[@]}" -o w1.h5
+expect_rc 0 w1.log "window move, 1 rank"
+DRV_TIMEOUT=300 drv w2.log 2 "${WARGS[@]}" -o w2.h5
+expect_rc 0 w2.log "window move, 2 ranks"
+same_datasets w1.h5 w2.h5
+NNSIM_STOP_AFTER_TASKS=9 DRV_TIMEOUT=300 drv wk1.log 2 "${WARGS[@]}" -o wkill.h5
+expect_rc 3 wk1.log "window move, stopped after 9 tasks"
+DRV_TIMEOUT=300 drv wk2.log 0 "${WARGS[@]}" -o wkill.h5 --resume
+expect_rc 0 wk2.log "window move, resumed on 1 rank"
+same_datasets w1.h5 wkill.h5
+bad window_size 2 "--move-mix.*window size W from 2 to 8" "${OK[@]}" --move-mix 0.5,0.25,0.25,0.1,9 -o out.h5
+bad window_weight 2 "--move-mix.*non-negative" "${OK[@]}" --move-mix 0.5,0.25,0.25,-0.1 -o out.h5
 note "OK"
