@@ -2,8 +2,9 @@
 // into one file, as if one run had computed the union:
 //   - disjoint point sets (the blocks of a Slurm job array), and/or
 //   - disjoint sample ranges of the same points (--first-sample), e.g. 100 + 300 samples.
-// Points are matched by their random-stream key (/points/key) and sorted by the grid axes
-// (root attribute merge_axes), as a driver sorts them; samples are laid out in sample-number
+// Points are matched by their random-stream key (/points/key) and ordered as the driver orders
+// them: sorted by the grid axes (root attribute merge_axes) when every input is, else in the
+// order the inputs list them (nnsim-rl keeps its command line's order); samples are laid out in sample-number
 // order and the statistics are recomputed from them with the drivers' own code, so /points and
 // /results equal those of a single run over the union, bit for bit.
 //
@@ -19,6 +20,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -439,23 +441,43 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     }
   }
 
-  // Points in the drivers' order: sorted by the merge axes.
-  std::vector<std::uint64_t> order;
-  for (const auto& [key, pieces] : by_key) order.push_back(key);
-  auto axis_values = [&](std::uint64_t key) {
-    const auto& piece = by_key.at(key).front();
-    const Input& in = inputs[piece.input];
+  // Points in the drivers' order. A driver that sorts its grid by the merge axes (nnsim-hopfield)
+  // writes every input sorted, and the merged points are sorted the same way; a driver that keeps
+  // the order of the command line (nnsim-rl: --epsilon 1,0.1) writes inputs that are not, and
+  // the merged points keep the order in which the inputs list them (first input first).
+  auto axis_values_at = [&](const Input& in, std::size_t point) {
     std::vector<double> v;
     for (const auto& axis : axes) {
       const auto it = std::find(in.point_names.begin(), in.point_names.end(), axis);
       v.push_back(it == in.point_names.end()
                       ? 0.0
-                      : as_double(in.point_values[static_cast<std::size_t>(it - in.point_names.begin())], piece.point));
+                      : as_double(in.point_values[static_cast<std::size_t>(it - in.point_names.begin())], point));
     }
     return v;
   };
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint64_t x, std::uint64_t y) { return axis_values(x) < axis_values(y); });
+  bool inputs_sorted = true;
+  for (const auto& in : inputs) {
+    for (std::size_t p = 1; p < in.points(); ++p) {
+      if (axis_values_at(in, p) < axis_values_at(in, p - 1)) inputs_sorted = false;
+    }
+  }
+  std::vector<std::uint64_t> order;
+  if (inputs_sorted) {
+    for (const auto& [key, pieces] : by_key) order.push_back(key);
+    auto axis_values = [&](std::uint64_t key) {
+      const auto& piece = by_key.at(key).front();
+      return axis_values_at(inputs[piece.input], piece.point);
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint64_t x, std::uint64_t y) { return axis_values(x) < axis_values(y); });
+  } else {
+    std::set<std::uint64_t> seen;
+    for (const auto& in : inputs) {
+      for (std::size_t p = 0; p < in.points(); ++p) {
+        if (seen.insert(in.keys[p]).second) order.push_back(in.keys[p]);
+      }
+    }
+  }
 
   std::uint64_t total_samples = 0;
   for (const auto& [first, end] : coverage) total_samples += end - first;

@@ -168,6 +168,11 @@ drv aq.ref.log 0 ${ARGS[aq-merge]} --epsilon 0.1,1 --samples 40 --seed 7 --quiet
 expect_rc 0 aq.ref.log "associative-q reference for the merge"
 merge_same aq.ref.h5 aq-merge "--epsilon;1;--samples;40" "--epsilon;0.1;--samples;20" \
   "--epsilon;0.1;--samples;20;--first-sample;20"
+# the command line's point order (epsilon 1,0.1, not sorted) is kept when the parts list it so
+ARGS[aq-order]="${ARGS[aq-merge]} --epsilon 1,0.1"
+drv aq.order.log 0 ${ARGS[aq-order]} --samples 40 --seed 7 --quiet -o aq.order.h5
+expect_rc 0 aq.order.log "associative-q reference with --epsilon 1,0.1"
+merge_same aq.order.h5 aq-order "--samples;20" "--samples;20;--first-sample;20"
 "$PY" - m.aq-merge.h5 aq.ref.h5 <<'PYEOF' || fail "merged associative-q attributes"
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f, h5py.File(sys.argv[2], "r") as g:

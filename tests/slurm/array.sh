@@ -5,14 +5,12 @@
 #       i*B .. i*B+B-1 -> OUT.part-000i.h5)
 #   sbatch --dependency=afterok:<array> jobs/merge.sbatch OUT.h5                  (nnsim-merge)
 #   sbatch --dependency=afterok:<merge> jobs/plot.sbatch OUT.h5                   (analysis/plot_*.py)
-# for nnsim-hopfield (3 tasks of 10 samples: simulate -> merge -> plot) and nnsim-rl (2 tasks of
-# 20 learners: simulate -> merge; no plot, plot_rl.py cannot read a merged file yet), both chains
-# at once. Checks: every job COMPLETED 0:0, each task computed its own samples, the merge (and
+# for nnsim-hopfield (3 tasks of 10 samples) and nnsim-rl (2 tasks of 20 learners, --epsilon 1,0.1
+# in the command line's order), both chains simulate -> merge -> plot at once. Checks: every job COMPLETED 0:0, each task computed its own samples, the merge (and
 # plot) jobs started only after the jobs they depend on had ended, the merged hopfield file's
 # /points, /results, /theory are identical (h5diff) to those of one mpirun run over all the
 # samples and the plot job wrote its PNG; the merged rl file's /points and every dataset of its
-# /results equal the single run's (nnsim-merge leaves out the episode axis and theory datasets:
-# listed, see jobs/README.md). Then an array that fails (a missing config: exit 2) leaves its
+# /results (episode axis and theory included) equal the single run's. Then an array that fails (a missing config: exit 2) leaves its
 # merge job never run (DependencyNeverSatisfied, cancelled with --kill-on-invalid-dep).
 # nnsim-sgd --ensemble is not tested: nnsim-merge refuses its parts (jobs/README.md).
 # Measured: 20 s on the shared 2-core development machine (load average 9-10).
@@ -29,9 +27,8 @@ for d in rl merge; do
 done
 
 driver_config hopfield
-# epsilon ascending: nnsim-merge sorts the points by their values, nnsim-rl keeps the order of
-# the list (1,0.1 would come out reversed; a gap of nnsim-merge, jobs/README.md).
-driver_config rl epsilon=0.1,1
+# not ascending: nnsim-rl keeps the order of the list, and so must the merge
+driver_config rl epsilon=1,0.1
 # name tasks samples-per-task. nnsim-sgd --ensemble is left out: nnsim-merge refuses its parts
 # (their points get different keys; reported in jobs/README.md).
 CHAINS="hopfield 3 10
@@ -43,11 +40,8 @@ while read -r name tasks per; do
   SIM[$name]=$JOB
   submit -t 5 "--dependency=afterok:${SIM[$name]}" -- merge.sbatch "$WORK/out/$name.h5"
   MERGE[$name]=$JOB
-  # nnsim-rl: no plot step, its merged file lacks the episode axis plot_rl.py needs (below).
-  if [[ $name != rl ]]; then
-    submit -t 5 "--dependency=afterok:${MERGE[$name]}" -- plot.sbatch "$WORK/out/$name.h5"
-    PLOT[$name]=$JOB
-  fi
+  submit -t 5 "--dependency=afterok:${MERGE[$name]}" -- plot.sbatch "$WORK/out/$name.h5"
+  PLOT[$name]=$JOB
   note "$name: array ${SIM[$name]} ($tasks tasks x $per samples) -> merge ${MERGE[$name]} -> plot ${PLOT[$name]:-none}"
 done <<<"$CHAINS"
 
@@ -84,30 +78,19 @@ while read -r name tasks per; do
   ((merge_start >= last_end)) || fail "$name: merge started at $merge_start, before the array ended ($last_end)"
   log_has "$WORK/job-${MERGE[$name]}.log" "$tasks part\(s\) -> $WORK/out/$name.h5" "$name: the merge job should pool every part"
   h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" /points
-  if [[ $name == hopfield ]]; then
-    for obj in /results /theory; do h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" "$obj"; done
-    expect_end "${PLOT[$name]}" COMPLETED 0:0
-    merge_end=$(epoch "$(field "${MERGE[$name]}" EndTime)")
-    plot_start=$(epoch "$(field "${PLOT[$name]}" StartTime)")
-    ((plot_start >= merge_end)) || fail "$name: plot started at $plot_start, before the merge ended ($merge_end)"
-    pngs=$(find "$WORK/out" -name "$name*.png" -newer "$WORK/out/$name.h5" | wc -l)
-    ((pngs > 0)) || { show_job "${PLOT[$name]}"; fail "$name: the plot job wrote no $name*.png"; }
-    note "$name: $tasks array tasks -> merge -> plot ($pngs PNG file(s)); merged /points, /results, /theory identical to one run of $((tasks * per)) samples"
-  else
-    # nnsim-merge writes, of nnsim-rl's /results, the per-sample values and the statistics
-    # (samples, mean, stderr, count of every observable): each must equal the single run's.
-    # It does not copy the per-observable axis and theory datasets (q_table/episode,
-    # theory_*): listed here, not checked (a gap of nnsim-merge, jobs/README.md).
-    n=0
-    while read -r path; do
-      h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" "$path"
-      n=$((n + 1))
-    done < <(h5ls -r "$WORK/out/$name.h5/results" | awk '$2 == "Dataset" { print "/results" $1 }')
-    ((n >= 12)) || fail "$name: only $n datasets in the merged /results"
-    missing=$(comm -23 <(h5ls -r "$WORK/$name-ref.h5/results" | awk '$2 == "Dataset" { print $1 }' | sort) \
-      <(h5ls -r "$WORK/out/$name.h5/results" | awk '$2 == "Dataset" { print $1 }' | sort) | tr '\n' ' ')
-    note "$name: $tasks array tasks -> merge; merged /points and all $n datasets of /results identical to one run of $((tasks * per)) samples (not written by nnsim-merge: ${missing:-none})"
-  fi
+  objects="/results"
+  if [[ $name == hopfield ]]; then objects="/results /theory"; fi
+  for obj in $objects; do h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" "$obj"; done
+  missing=$(comm -3 <(h5ls -r "$WORK/$name-ref.h5/results" | awk '{ print $1 }' | sort) \
+    <(h5ls -r "$WORK/out/$name.h5/results" | awk '{ print $1 }' | sort) | tr -s ' \n' ' ')
+  [[ -z ${missing// /} ]] || fail "$name: /results of the merged file and of one run list different objects: $missing"
+  expect_end "${PLOT[$name]}" COMPLETED 0:0
+  merge_end=$(epoch "$(field "${MERGE[$name]}" EndTime)")
+  plot_start=$(epoch "$(field "${PLOT[$name]}" StartTime)")
+  ((plot_start >= merge_end)) || fail "$name: plot started at $plot_start, before the merge ended ($merge_end)"
+  pngs=$(find "$WORK/out" -name "$name*.png" -newer "$WORK/out/$name.h5" | wc -l)
+  ((pngs > 0)) || { show_job "${PLOT[$name]}"; fail "$name: the plot job wrote no $name*.png"; }
+  note "$name: $tasks array tasks -> merge -> plot ($pngs PNG file(s)); merged /points, ${objects// /, } identical to one run of $((tasks * per)) samples"
 done <<<"$CHAINS"
 
 wait_gone 60 "$broken_sim" "$broken_merge"
