@@ -418,11 +418,15 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   const std::string start_time = utc_timestamp();
   const double start = MPI_Wtime();
   // Streams (core/rng.hpp): key of the training, sample = epoch for shuffles (trainer.hpp).
+  // --first-sample picks another single training; in --ensemble mode it is the first sample
+  // number of this run's block (each sample keys its own training, task.sample is global), so it
+  // stays out of the key: the blocks of an array share the validation split and merge into one
+  // run (nnsim-merge). (first-sample 0 keeps the key it always had.)
   const std::uint64_t key = PointKey("nnsim-sgd/train")
                                 .add("layers", options.layers)
                                 .add("train-limit", options.train_limit)
                                 .add("validation", options.validation)
-                                .add("first-sample", common.first_sample)
+                                .add("first-sample", options.ensemble ? std::uint64_t{0} : common.first_sample)
                                 .value();
 
   // Every rank reads the data (errors are the same everywhere).

@@ -189,6 +189,29 @@ assert abs(f["results/test_accuracy/stderr"][0] - acc.std(ddof=1) / 2) < 1e-12
 print("-- ensemble: test accuracy %.3f +- %.3f over 4 trainings" % (acc.mean(), acc.std(ddof=1) / 2))
 PYEOF
 
+note "ensemble mode in blocks (a job array): nnsim-merge of samples 0-1 and 2-3 equals one run of 4"
+ENSB=("${ENS[@]:0:$((${#ENS[@]} - 1))}" 2)  # --samples 2
+drv ep1.log 1 "${ENSB[@]}" -o ep1.h5
+expect_rc 0 ep1.log "ensemble, samples 0-1"
+drv ep2.log 1 "${ENSB[@]}" --first-sample 2 -o ep2.h5
+expect_rc 0 ep2.log "ensemble, samples 2-3"
+RC=0
+"$(dirname "$DRIVER")/nnsim-merge" --quiet -o emerged.h5 ep1.h5 ep2.h5 >emerge.log 2>&1 || RC=$?
+expect_rc 0 emerge.log "nnsim-merge of the ensemble blocks"
+for obs in test_accuracy test_loss best_epoch epochs_run best_validation_accuracy; do
+  h5same e1.h5 emerged.h5 "/results/$obs"
+done
+# /points by value (h5diff of /points follows the dimension scales into the measured seconds)
+"$PY" - e1.h5 emerged.h5 <<'PYEOF' || fail "merged ensemble /points differ from one run's"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f, h5py.File(sys.argv[2], "r") as g:
+    assert sorted(f["points"]) == sorted(g["points"]), (list(f["points"]), list(g["points"]))
+    for k in f["points"]:
+        assert np.array_equal(f["points"][k][()], g["points"][k][()]), k
+    assert int(g["results/test_accuracy/count"][0]) == 4
+PYEOF
+note "ensemble blocks 0-1 + 2-3 merged: /points and /results equal one run of 4 trainings"
+
 note "self-description"
 "$PY" - np2.h5 <<'PYEOF' || fail "self-description"
 import sys, json, h5py, numpy as np
