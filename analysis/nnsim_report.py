@@ -425,7 +425,13 @@ def _sgd(rep, fig_prefix):
         rep.row("test accuracy, mean of %d trainings (%s)" % (n, rep.attrs.get("layers", "?")),
                 "Fashion-MNIST MLP 256-128-100", a, se, FASHION_MLP_ACCURACY,
                 note="ensemble mode; s.e. of the mean over trainings")
-        rep.notes.append("ensemble-mode file: no learning curves to draw")
+        try:
+            ens = plot_sgd.read_ensemble(rep.path)
+        except plot_sgd.InputError as e:
+            raise Unusable(str(e))
+        rep.figure("SGD ensemble: test accuracy of each independent training, kept epochs",
+                   lambda: plot_sgd.plot_ensemble(ens, fig_prefix + "-sgd-ensemble.png") or
+                   fig_prefix + "-sgd-ensemble.png")
         return
     try:
         run = plot_sgd.read_run(rep.path)

@@ -17,6 +17,13 @@ Two figures, one PNG each (PREFIX defaults to RUN.h5 without ".h5"):
       predicted]), each row normalised to the fraction of that class, counts written in the
       cells; Fashion-MNIST's class names on the axes when there are 10 classes.
 
+An ensemble-mode file (`nnsim-sgd --ensemble`: independent trainings, no /history) gives one
+figure instead:
+
+  PREFIX-sgd-ensemble.png   Left the test accuracy of every training against its sample number
+      with the ensemble mean and its standard error (/results/test_accuracy/{samples,mean,
+      stderr}); right the histogram of the epoch whose weights were kept (/results/best_epoch).
+
 The paths of the written PNGs are printed, one per line. A missing or invalid input file (not
 an nnsim-sgd file, i.e. root attribute program != "nnsim-sgd", or a dataset missing) gives exit
 code 2 and a message on stderr, and no figure is written.
@@ -77,6 +84,62 @@ def read_run(path):
     return run
 
 
+def is_ensemble(path):
+    """True for an `nnsim-sgd --ensemble` file (independent trainings, no learning curves)."""
+    with h5py.File(path, "r") as f:
+        return "history" not in f and "results/test_accuracy/samples" in f
+
+
+def read_ensemble(path):
+    """Per-training numbers of an ensemble-mode file, as a dict of numpy arrays and scalars."""
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: no such file")
+    try:
+        with h5py.File(path, "r") as f:
+            if _text(f.attrs.get("program", "")) != "nnsim-sgd":
+                raise InputError(f"{path}: not an nnsim-sgd output (root attribute program is "
+                                 f"{_text(f.attrs.get('program', 'missing'))!r})")
+            r = f["results"]
+            ens = {k: np.asarray(r[k + "/samples"][()]).reshape(-1) for k in ("test_accuracy", "best_epoch")}
+            ens["mean"] = float(np.asarray(r["test_accuracy/mean"][()]).reshape(-1)[0])
+            ens["stderr"] = float(np.asarray(r["test_accuracy/stderr"][()]).reshape(-1)[0])
+            ens["first_sample"] = int(f.attrs.get("first-sample", 0))
+            ens["layers"] = _text(f.attrs["layers"])
+            ens["optimizer"] = _text(f.attrs["optimizer"])
+    except (KeyError, OSError) as e:
+        raise InputError(f"{path}: not a complete nnsim-sgd ensemble file ({e})") from e
+    if ens["test_accuracy"].shape != ens["best_epoch"].shape or ens["test_accuracy"].size == 0:
+        raise InputError(f"{path}: /results/test_accuracy and /results/best_epoch do not list the same trainings")
+    return ens
+
+
+def plot_ensemble(ens, out):
+    acc = ens["test_accuracy"]
+    n = acc.size
+    fig, (ax_acc, ax_epoch) = plt.subplots(1, 2, figsize=(11, 4.2))
+    samples = ens["first_sample"] + np.arange(n)
+    ax_acc.plot(samples, acc, "o", ms=4, label="one training each")
+    ax_acc.axhline(ens["mean"], color="k", lw=1, label=f"mean {ens['mean']:.4f} +- {ens['stderr']:.4f} (s.e.)")
+    ax_acc.axhspan(ens["mean"] - ens["stderr"], ens["mean"] + ens["stderr"], color="k", alpha=0.12)
+    ax_acc.set_xlabel("training (sample number: its own initial weights and shuffles)")
+    ax_acc.set_ylabel("test accuracy")
+    ax_acc.legend(fontsize=8)
+    ax_acc.grid(alpha=0.3)
+    epochs = ens["best_epoch"].astype(int)
+    bins = np.arange(epochs.min(), epochs.max() + 2) - 0.5
+    ax_epoch.hist(epochs, bins=bins, color="tab:orange", edgecolor="k")
+    ax_epoch.set_xlabel("epoch whose weights were kept (lowest validation error)")
+    ax_epoch.set_ylabel("trainings")
+    ax_epoch.grid(alpha=0.3)
+    from matplotlib.ticker import MaxNLocator
+    for axis in (ax_acc.xaxis, ax_epoch.xaxis, ax_epoch.yaxis):
+        axis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle(f"nnsim-sgd --ensemble {ens['layers']}, {ens['optimizer']}: {n} independent trainings")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def plot_curves(run, out):
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
     e = run["epoch"]
@@ -131,15 +194,23 @@ def main(argv=None):
     p.add_argument("file")
     p.add_argument("-o", "--output-prefix")
     a = p.parse_args(argv)
+    prefix = a.output_prefix or (a.file[:-3] if a.file.endswith(".h5") else a.file)
     try:
-        run = read_run(a.file)
+        ensemble = os.path.isfile(a.file) and h5py.is_hdf5(a.file) and is_ensemble(a.file)
+        if ensemble:
+            ens = read_ensemble(a.file)
+        else:
+            run = read_run(a.file)
     except InputError as e:
         print(f"plot_sgd.py: error: {e}", file=sys.stderr)
         return 2
-    prefix = a.output_prefix or (a.file[:-3] if a.file.endswith(".h5") else a.file)
-    outputs = [prefix + "-sgd-curves.png", prefix + "-sgd-confusion.png"]
-    plot_curves(run, outputs[0])
-    plot_confusion(run, outputs[1])
+    if ensemble:
+        outputs = [prefix + "-sgd-ensemble.png"]
+        plot_ensemble(ens, outputs[0])
+    else:
+        outputs = [prefix + "-sgd-curves.png", prefix + "-sgd-confusion.png"]
+        plot_curves(run, outputs[0])
+        plot_confusion(run, outputs[1])
     for o in outputs:
         print(o)
     return 0

@@ -61,9 +61,13 @@ class PlotSgdRun(unittest.TestCase):
         make_data(cls.dir)
         cls.h5 = os.path.join(cls.dir, "run.h5")
         # a large learning rate on noisy data: the validation error stops improving early
+        cls.ensemble = os.path.join(cls.dir, "ensemble.h5")
         run_driver(SGD_DRIVER, [(["--data-dir", cls.dir, "--layers", "784,32,10", "--batch", "16", "--epochs", "60",
                                   "--patience", "3", "--validation", "200", "--learning-rate", "0.2",
-                                  "--seed", "2"], cls.h5)])
+                                  "--seed", "2"], cls.h5),
+                                (["--data-dir", cls.dir, "--layers", "784,16,10", "--batch", "16", "--epochs", "4",
+                                  "--validation", "200", "--seed", "2", "--ensemble", "--samples", "5"],
+                                 cls.ensemble)])
 
     @classmethod
     def tearDownClass(cls):
@@ -91,6 +95,28 @@ class PlotSgdRun(unittest.TestCase):
         self.assertEqual(epochs, data["best_epoch"] + 3)
         best_error = 1 - data["validation_accuracy"][data["best_epoch"] - 1]
         self.assertAlmostEqual(best_error, (1 - data["validation_accuracy"]).min(), places=12)
+
+    def test_ensemble_figure(self):
+        prefix = os.path.join(self.dir, "ens")
+        r = run(PLOT, self.ensemble, "-o", prefix)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), [prefix + "-sgd-ensemble.png"])
+        assert_png(self, prefix + "-sgd-ensemble.png", require_colour=True)
+        import plot_sgd
+        ens = plot_sgd.read_ensemble(self.ensemble)
+        with h5py.File(self.ensemble, "r") as f:
+            acc = f["results/test_accuracy/samples"][0]
+            np.testing.assert_array_equal(ens["test_accuracy"], acc)
+            self.assertEqual(ens["best_epoch"].size, 5)
+            self.assertTrue(np.all((ens["best_epoch"] >= 1) & (ens["best_epoch"] <= 4)))
+            self.assertAlmostEqual(ens["mean"], acc.mean(), places=12)
+            self.assertAlmostEqual(ens["stderr"], acc.std(ddof=1) / np.sqrt(5), places=12)
+        self.assertGreater(len(set(ens["test_accuracy"].tolist())), 1)  # independent trainings
+        # a single-training file is not an ensemble file, and the reverse
+        self.assertTrue(plot_sgd.is_ensemble(self.ensemble))
+        self.assertFalse(plot_sgd.is_ensemble(self.h5))
+        with self.assertRaises(plot_sgd.InputError):
+            plot_sgd.read_run(self.ensemble)
 
     def test_bad_inputs(self):
         r = run(PLOT, os.path.join(self.dir, "missing.h5"))

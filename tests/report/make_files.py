@@ -50,6 +50,9 @@ RUNS = [
       "--learning-rate", "0.05,0.1", "--seed", "3"]),
     ("sgd.h5", "NNSIM_SGD", 1, ["--data-dir", FASHION, "--layers", "784,16,10", "--train-limit", "600",
                                 "--validation", "100", "--epochs", "2", "--batch", "50", "--seed", "1"]),
+    ("sgd-ensemble.h5", "NNSIM_SGD", 1, ["--data-dir", FASHION, "--layers", "784,16,10", "--train-limit", "600",
+                                         "--validation", "100", "--epochs", "2", "--batch", "50", "--seed", "1",
+                                         "--ensemble", "--samples", "3"]),
 ]
 
 

@@ -30,7 +30,8 @@ OUT = os.environ.get("NNSIM_REPORT_OUT", "")
 FILES = os.path.join(OUT, "files")
 PAGE = os.path.join(OUT, "report", "report.html")
 GOOD = ["capacity.h5", "digest.h5", "hopfield/phase-diagram.h5", "hopfield/steady-state.h5", "one-step.h5",
-        "rl/associative-q.h5", "rl/reward-penalty.h5", "rl/td-lambda.h5", "rl/tictactoe.h5", "sgd.h5"]
+        "rl/associative-q.h5", "rl/reward-penalty.h5", "rl/td-lambda.h5", "rl/tictactoe.h5", "sgd-ensemble.h5",
+        "sgd.h5"]
 
 if not os.path.isfile(PAGE):  # a failure, not a skip: CTest runs this only after the fixture
     raise RuntimeError("no report page at %r: run make_files.py OUT first and set NNSIM_REPORT_OUT=OUT" % PAGE)
@@ -65,7 +66,7 @@ def test_every_figure_is_drawn_and_embedded(report, page):
     captions = " | ".join(f["caption"] for f in report["figures"])
     for wanted in ("Fig. 2.7", "Fig. 3.2", "Fig. 3.4", "Fig. 3.5", "Fig. 4.1", "Fig. 11.2", "Fig. 11.5", "Fig. 11.7",
                    "alpha_c(N) extrapolated", "order parameter", "TD(lambda)", "SGD learning curves",
-                   "confusion matrix"):
+                   "confusion matrix", "SGD ensemble"):
         assert wanted in captions
     images = re.findall(r"<img alt='[^']*' src='data:image/png;base64,([A-Za-z0-9+/=]+)'>", page)
     assert len(images) == len(report["figures"])

@@ -12,7 +12,7 @@
 # samples and the plot job wrote its PNG; the merged rl file's /points and every dataset of its
 # /results (episode axis and theory included) equal the single run's. Then an array that fails (a missing config: exit 2) leaves its
 # merge job never run (DependencyNeverSatisfied, cancelled with --kill-on-invalid-dep).
-# nnsim-sgd --ensemble parts merge too; tests/mpi/sgd.sh checks that (plot.sbatch draws no ensemble file).
+# nnsim-sgd --ensemble parts merge too; tests/mpi/sgd.sh checks that.
 # Measured: 20 s on the shared 2-core development machine (load average 9-10).
 #
 # Usage: array.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
@@ -30,7 +30,7 @@ driver_config hopfield
 # not ascending: nnsim-rl keeps the order of the list, and so must the merge
 driver_config rl epsilon=1,0.1
 # name tasks samples-per-task. nnsim-sgd --ensemble is left out here (its merge is checked by
-# tests/mpi/sgd.sh; plot.sbatch has no figure for ensemble files).
+# tests/mpi/sgd.sh).
 CHAINS="hopfield 3 10
 rl 2 20"
 declare -A SIM MERGE PLOT
