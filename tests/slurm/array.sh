@@ -10,8 +10,9 @@
 # plot) jobs started only after the jobs they depend on had ended, the merged hopfield file's
 # /points, /results, /theory are identical (h5diff) to those of one mpirun run over all the
 # samples and the plot job wrote its PNG; the merged rl file's /points and every dataset of its
-# /results (episode axis and theory included) equal the single run's. Then an array that fails (a missing config: exit 2) leaves its
-# merge job never run (DependencyNeverSatisfied, cancelled with --kill-on-invalid-dep).
+# /results (episode axis and theory included) equal the single run's. Then an array that fails
+# (a missing config: exit 2) leaves its merge job never run (DependencyNeverSatisfied, cancelled
+# with --kill-on-invalid-dep).
 # nnsim-sgd --ensemble parts merge too; tests/mpi/sgd.sh checks that.
 # Measured: 20 s on the shared 2-core development machine (load average 9-10).
 #
