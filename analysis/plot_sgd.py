@@ -52,15 +52,22 @@ def _text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def read_run(path):
-    """The numbers the figures are drawn from, as a dict of numpy arrays and scalars."""
+def _open_sgd_file(path):
+    """The open HDF5 file of an nnsim-sgd output; InputError for a missing file or another program."""
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file")
+    f = h5py.File(path, "r")
+    if _text(f.attrs.get("program", "")) != "nnsim-sgd":
+        program = _text(f.attrs.get("program", "missing"))
+        f.close()
+        raise InputError(f"{path}: not an nnsim-sgd output (root attribute program is {program!r})")
+    return f
+
+
+def read_run(path):
+    """The numbers the figures are drawn from, as a dict of numpy arrays and scalars."""
     try:
-        with h5py.File(path, "r") as f:
-            if _text(f.attrs.get("program", "")) != "nnsim-sgd":
-                raise InputError(f"{path}: not an nnsim-sgd output (root attribute program is "
-                                 f"{_text(f.attrs.get('program', 'missing'))!r})")
+        with _open_sgd_file(path) as f:
             h = f["history"]
             run = {k: np.asarray(h[k][()]) for k in ("epoch", "train_loss", "validation_loss", "train_accuracy",
                                                        "validation_accuracy")}
@@ -92,13 +99,8 @@ def is_ensemble(path):
 
 def read_ensemble(path):
     """Per-training numbers of an ensemble-mode file, as a dict of numpy arrays and scalars."""
-    if not os.path.isfile(path):
-        raise InputError(f"{path}: no such file")
     try:
-        with h5py.File(path, "r") as f:
-            if _text(f.attrs.get("program", "")) != "nnsim-sgd":
-                raise InputError(f"{path}: not an nnsim-sgd output (root attribute program is "
-                                 f"{_text(f.attrs.get('program', 'missing'))!r})")
+        with _open_sgd_file(path) as f:
             r = f["results"]
             ens = {k: np.asarray(r[k + "/samples"][()]).reshape(-1) for k in ("test_accuracy", "best_epoch")}
             ens["mean"] = float(np.asarray(r["test_accuracy/mean"][()]).reshape(-1)[0])
