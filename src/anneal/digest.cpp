@@ -137,6 +137,34 @@ Scratch& scratch() {
   return buffers;
 }
 
+/// The stretch of the molecule a window move of fragments first..second (either order) of one
+/// enzyme covers: that enzyme's lengths, order and cut positions, the fragment range [lo, hi],
+/// its ends, and the other enzyme's cuts strictly inside it (they stay where they are).
+struct Window {
+  const std::vector<Length>& lengths;
+  const std::vector<int>& order;
+  const std::vector<Length>& x_positions;
+  std::size_t lo, hi;
+  Length left, right;
+  std::span<const Length> y_cuts;
+
+  Window(const Instance& instance, const DigestState& state, const DigestMove& move)
+      : lengths(move.enzyme == 0 ? instance.a : instance.b),
+        order(move.enzyme == 0 ? state.sigma : state.mu),
+        x_positions(move.enzyme == 0 ? state.a_positions : state.b_positions),
+        lo(static_cast<std::size_t>(std::min(move.first, move.second))),
+        hi(static_cast<std::size_t>(std::max(move.first, move.second))),
+        left(x_positions[lo]),
+        right(x_positions[hi + 1]) {
+    const std::vector<Length>& y_positions = move.enzyme == 0 ? state.b_positions : state.a_positions;
+    const auto y_begin = std::upper_bound(y_positions.begin(), y_positions.end(), left);
+    const auto y_end = std::lower_bound(y_begin, y_positions.end(), right);
+    y_cuts = std::span<const Length>(y_begin, y_end);
+  }
+  /// The window's own inner cuts (between its fragments).
+  std::span<const Length> inner_cuts() const { return std::span(x_positions).subspan(lo + 1, hi - lo); }
+};
+
 }  // namespace
 
 std::string to_string(DigestEnergy energy) {
@@ -270,23 +298,11 @@ DigestMove DoubleDigest::propose(const State& state, RandomStream& rng) const {
 
 void DoubleDigest::window_change(const State& state, const Move& move, std::vector<Length>& removed,
                                  std::vector<Length>& added) const {
-  const bool on_a = move.enzyme == 0;
-  const std::vector<Length>& lengths = on_a ? instance_.a : instance_.b;
-  const std::vector<int>& order = on_a ? state.sigma : state.mu;
-  const std::vector<Length>& x_positions = on_a ? state.a_positions : state.b_positions;
-  const std::vector<Length>& y_positions = on_a ? state.b_positions : state.a_positions;
-  const auto lo = static_cast<std::size_t>(std::min(move.first, move.second));
-  const auto hi = static_cast<std::size_t>(std::max(move.first, move.second));
-  const Length left = x_positions[lo];
-  const Length right = x_positions[hi + 1];
-
-  // The other enzyme's cuts strictly inside the window stay where they are.
-  const auto y_begin = std::upper_bound(y_positions.begin(), y_positions.end(), left);
-  const auto y_end = std::lower_bound(y_begin, y_positions.end(), right);
-  const std::span<const Length> y_cuts(y_begin, y_end);
+  const Window window(instance_, state, move);
+  const auto& [lengths, order, x_positions, lo, hi, left, right, y_cuts] = window;
 
   removed.clear();
-  append_pieces(left, right, std::span(x_positions).subspan(lo + 1, hi - lo), y_cuts, removed);
+  append_pieces(left, right, window.inner_cuts(), y_cuts, removed);
 
   Scratch& buffers = scratch();
   buffers.segment.assign(order.begin() + static_cast<std::ptrdiff_t>(lo), order.begin() + static_cast<std::ptrdiff_t>(hi) + 1);
@@ -369,22 +385,12 @@ double DoubleDigest::change_of(const State& state, const std::vector<Length>& re
 }
 
 std::vector<double> DoubleDigest::window_deltas(const State& state, const Move& move) const {
-  const bool on_a = move.enzyme == 0;
-  const std::vector<Length>& lengths = on_a ? instance_.a : instance_.b;
-  const std::vector<int>& order = on_a ? state.sigma : state.mu;
-  const std::vector<Length>& x_positions = on_a ? state.a_positions : state.b_positions;
-  const std::vector<Length>& y_positions = on_a ? state.b_positions : state.a_positions;
-  const auto lo = static_cast<std::size_t>(std::min(move.first, move.second));
-  const auto hi = static_cast<std::size_t>(std::max(move.first, move.second));
+  const Window window(instance_, state, move);
+  const auto& [lengths, order, x_positions, lo, hi, left, right, y_cuts] = window;
   const std::size_t w = hi - lo + 1;
-  const Length left = x_positions[lo];
-  const Length right = x_positions[hi + 1];
-  const auto y_begin = std::upper_bound(y_positions.begin(), y_positions.end(), left);
-  const auto y_end = std::lower_bound(y_begin, y_positions.end(), right);
-  const std::span<const Length> y_cuts(y_begin, y_end);
 
   std::vector<Length> current;
-  append_pieces(left, right, std::span(x_positions).subspan(lo + 1, hi - lo), y_cuts, current);
+  append_pieces(left, right, window.inner_cuts(), y_cuts, current);
   sort_short(current);
 
   // Every arrangement in rank order (std::next_permutation walks the lexicographic order that
