@@ -328,6 +328,7 @@ std::string point_text(const Input& in, std::size_t point, const std::vector<std
     out << (out.tellp() > 0 ? ", " : "") << axis << " = "
         << as_double(in.point_values[static_cast<std::size_t>(it - in.point_names.begin())], point);
   }
+  if (out.tellp() == 0) out << "with key " << in.keys[point];  // no merge axes (nnsim-digest)
   return out.str();
 }
 
@@ -385,8 +386,11 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     if (in.git_commit != a.git_commit) conflict("code version (git_commit)", a.git_commit, in.git_commit);
     if (in.merge_fingerprint != a.merge_fingerprint) conflict("result-relevant options", a.merge_fingerprint, in.merge_fingerprint);
     if (in.merge_axes != a.merge_axes || in.point_names != a.point_names || in.observables != a.observables ||
-        in.widths != a.widths || in.theory_names != a.theory_names || !merging::same_layout(in.records, a.records)) {
+        in.widths != a.widths || in.theory_names != a.theory_names) {
       conflict("layout (point columns, observables or theory)", a.merge_axes, in.merge_axes);
+    }
+    if (!merging::same_layout(in.records, a.records)) {
+      conflict("record observables (name:row width)", merging::layout_text(a.records), merging::layout_text(in.records));
     }
   }
   const auto axes = split_list(a.merge_axes);

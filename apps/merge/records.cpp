@@ -57,6 +57,12 @@ InputRecords read_records(const io::Group& root, const std::string& path, std::u
 
 bool same_layout(const InputRecords& a, const InputRecords& b) { return a.specs == b.specs; }
 
+std::string layout_text(const InputRecords& records) {
+  std::string out;
+  for (const auto& r : records.specs) out += (out.empty() ? "" : ",") + r.name + ":" + std::to_string(r.width);
+  return out;
+}
+
 std::vector<RecordColumn> merged_columns(const InputRecords& first, std::uint64_t tasks) {
   std::vector<RecordColumn> columns(first.specs.size());
   for (std::size_t k = 0; k < columns.size(); ++k) {

@@ -34,6 +34,8 @@ InputRecords read_records(const io::Group& root, const std::string& path, std::u
 
 /// Same names and widths (the descriptions are the first input's).
 bool same_layout(const InputRecords& a, const InputRecords& b);
+/// "name:width,..." for messages.
+std::string layout_text(const InputRecords& records);
 
 /// Empty columns for `tasks` merged tasks.
 std::vector<RecordColumn> merged_columns(const InputRecords& first, std::uint64_t tasks);
