@@ -15,6 +15,7 @@ namespace {
 /// What a nnsim-digest file says about its instances and configurations (not per run).
 struct DigestLayout {
   std::string instances_text;
+  std::string trace_every;  // run control, not in the merge fingerprint, but it shapes /results/trace
   std::vector<an::Instance> instances;
   std::vector<Configuration> configurations;
   std::vector<an::ExactResult> exact;  // empty without --exact
@@ -27,6 +28,11 @@ DigestLayout read_layout(const std::string& path) {
   if (!root.has_attribute("instances")) throw UsageError(where + " lacks the root attribute 'instances'");
   DigestLayout out;
   out.instances_text = root.string_attribute("instances");
+  if (root.has_attribute("trace-every")) {
+    out.trace_every = root.attribute_kind("trace-every") == io::ValueKind::kString
+                          ? root.string_attribute("trace-every")
+                          : std::to_string(root.attribute<std::uint64_t>("trace-every"));
+  }
   std::istringstream lines(out.instances_text);
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty()) out.instances.push_back(an::parse_instance_text(line));
@@ -91,6 +97,9 @@ std::function<void(io::File&)> merged_instances(const std::vector<std::string>& 
                        "; only runs of the same instances and options can be merged");
     };
     if (b.instances_text != a.instances_text) conflict("their instances (root attribute instances)");
+    if (b.trace_every != a.trace_every) {
+      conflict("--trace-every (" + b.trace_every + " vs " + a.trace_every + "), which shapes /results/trace");
+    }
     bool same_configurations = b.configurations.size() == a.configurations.size();
     for (std::size_t c = 0; same_configurations && c < a.configurations.size(); ++c) {
       same_configurations = b.configurations[c].label() == a.configurations[c].label();

@@ -7,7 +7,8 @@
 # rates, by_configuration, the exact enumeration, found_all) -- equals the single run's, except
 # the measured wall times (units s).
 # Bad input, exit 2 and nothing written: overlapping sample ranges, other instances (options;
-# and the same --instances path with other contents), an exact enumeration that differs.
+# and the same --instances path with other contents), another --trace-every, an exact
+# enumeration that differs.
 # Usage: merge.sh DIGEST MERGE SOURCE_DIR
 set -euo pipefail
 DRIVER=$(realpath -- "$1")
@@ -111,6 +112,10 @@ cp table.same-sizes.json table.json
 DRV_TIMEOUT=120 drv t3.log 0 "${TARGS[@]}" -o t3.h5
 expect_rc 0 t3.log "table.json, another instance of the same sizes"
 merge_refused "t3\.h5' and '.*t1\.h5' differ in their instances" t1.h5 t3.h5
+# --trace-every is run control (not in the merge fingerprint) but shapes /results/trace
+DRV_TIMEOUT=120 drv trace.log 0 "${ARGS[@]}" --samples 4 --first-sample 4 --trace-every 5000 -o trace.h5
+expect_rc 0 trace.log "block 4-7 with --trace-every 5000"
+merge_refused "differ in --trace-every \\(5000 vs 10000\\)" b0.h5 trace.h5
 # an exact enumeration that is not the other inputs' (it does not depend on the runs)
 cp b4.h5 tampered.h5
 "$PY" -c "import h5py; f = h5py.File('tampered.h5', 'r+'); d = f['instances/L20000/exact_nodes']; d[()] = d[()] + 1"
