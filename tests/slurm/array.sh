@@ -17,7 +17,8 @@
 # and for nnsim-digest with --exact (2 tasks of 3 runs on L10000): the merged file's /points,
 # /results (the variable-length records included) and /instances (maps, counts, success rates,
 # the exact enumeration, recomputed by nnsim-merge) equal one run's but for the measured seconds.
-# Measured: 20 s on the shared 2-core development machine (load average 9-10).
+# Measured: 20 s on the shared 2-core development machine (load average 9-10); with the digest
+# chain 18 s (ctest, 2026-12-03).
 #
 # Usage: array.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
 set -euo pipefail
