@@ -22,6 +22,7 @@ PY=/usr/bin/python3
 TABLE="$SRC/data/double-digest-table-4.1.json"
 [[ -f $TABLE ]] || fail "no Table 4.1 instance file $TABLE"
 
+# shellcheck disable=SC2054  # commas inside one option value
 ARGS=(--instances "$TABLE" --instance L10000,L20000 --steps 100000 --seed 5 --exact --continue-after-solution
       --move-mix "1,0,0;0.5,0.25,0.25" --quiet)
 
