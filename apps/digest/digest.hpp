@@ -85,6 +85,10 @@ void write_instances(io::File& file, const std::vector<anneal::Instance>& instan
                      const std::vector<Configuration>& configurations, const EnsembleSpec& spec,
                      const EnsembleResult& result, const std::vector<anneal::ExactResult>& exact);
 
+/// The exact enumeration as write_instances wrote it to /instances/<name>/exact_* (maps, counts,
+/// nodes, measured seconds; complete and listing_complete both from exact_complete).
+anneal::ExactResult read_exact(const io::Group& instance_group, const anneal::Instance& instance);
+
 /// Values of a task, in this order (EnsembleSpec observables).
 enum TaskValue : std::size_t {
   kBestEnergy = 0,

@@ -207,11 +207,6 @@ an::AnnealOptions anneal_options(const DigestOptions& o, const std::string& sche
   return a;
 }
 
-std::string Configuration::label() const {
-  return "energy=" + energy + ", replicas=" + std::to_string(replicas) + ", schedule=" + schedule +
-         ", move-mix=" + move_mix;
-}
-
 std::vector<Configuration> configurations(const DigestOptions& o) {
   auto items = [](const std::string& text, char separator, const char* option) {
     std::vector<std::string> out;

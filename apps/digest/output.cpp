@@ -63,6 +63,36 @@ void write_maps(io::Group& g, const std::string& prefix, const std::vector<an::R
 
 }  // namespace
 
+std::string Configuration::label() const {
+  return "energy=" + energy + ", replicas=" + std::to_string(replicas) + ", schedule=" + schedule +
+         ", move-mix=" + move_mix;
+}
+
+an::ExactResult read_exact(const io::Group& g, const an::Instance& instance) {
+  an::ExactResult x;
+  auto count = [&g](const char* name) { return static_cast<std::uint64_t>(g.read<std::int64_t>(name).at(0)); };
+  auto seconds = [&g](const char* name) { return g.read<double>(name).at(0); };
+  x.map_count = count("exact_distinct_maps");
+  x.mirror_classes = count("exact_distinct_maps_up_to_mirror");
+  x.ordered_pairs = count("exact_ordered_pairs");
+  x.nodes = count("exact_nodes");
+  x.seconds = seconds("exact_seconds");
+  x.first_solution_seconds = seconds("exact_first_solution_seconds");
+  if (std::isnan(x.first_solution_seconds)) x.first_solution_seconds = -1;
+  x.complete = x.listing_complete = count("exact_complete") == 1;
+  const auto a = g.read<std::int64_t>("exact_a_cuts");
+  const auto b = g.read<std::int64_t>("exact_b_cuts");
+  const std::size_t ca = instance.a.size() - 1, cb = instance.b.size() - 1;
+  const std::size_t rows = ca > 0 ? a.size() / ca : b.size() / std::max<std::size_t>(cb, 1);
+  for (std::size_t r = 0; r < rows; ++r) {
+    an::RestrictionMap m;
+    m.a_cuts.assign(a.begin() + static_cast<std::ptrdiff_t>(r * ca), a.begin() + static_cast<std::ptrdiff_t>((r + 1) * ca));
+    m.b_cuts.assign(b.begin() + static_cast<std::ptrdiff_t>(r * cb), b.begin() + static_cast<std::ptrdiff_t>((r + 1) * cb));
+    x.maps.push_back(std::move(m));
+  }
+  return x;
+}
+
 namespace {
 
 /// What one configuration's runs of an instance did.

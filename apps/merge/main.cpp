@@ -8,6 +8,10 @@
 // order and the statistics are recomputed from them with the drivers' own code, so /points and
 // /results equal those of a single run over the union, bit for bit.
 //
+// Variable-length record observables (nnsim-digest's solutions, traces and final states,
+// nnsim-rl's Q-tables) are pooled the same way, and what a driver derives from all runs
+// (nnsim-digest's /instances) is recomputed with its own code (records.cpp).
+//
 // Refused (exit 2, nothing written): files of other programs, experiments, options, seeds or
 // code versions; overlapping sample ranges; points that do not all cover the same samples; and
 // gaps in the sample numbers unless --allow-gaps.
@@ -32,6 +36,7 @@
 #include "ensemble/provenance.hpp"
 #include "io/hdf5.hpp"
 #include "nnsim/version.hpp"
+#include "records.hpp"
 
 namespace {
 
@@ -80,8 +85,8 @@ struct ExtraSpec {
 };
 
 /// nnsim-rl (apps/rl/experiments.cpp, write_extra): the episode/round/iteration axes of its learning
-/// curves and the theory beside /results/q_table. Its tic-tac-toe Q-tables are records, refused
-/// below (--save-q-learner -1 leaves them out).
+/// curves and the theory beside /results/q_table. Its tic-tac-toe Q-tables are records (pooled by
+/// records.cpp).
 const std::vector<ExtraSpec>& extra_specs(const std::string& program) {
   static const std::vector<ExtraSpec> rl{{"results/q_table/episode", false},
                                          {"results/q_table/theory_limit", false},
@@ -92,7 +97,8 @@ const std::vector<ExtraSpec>& extra_specs(const std::string& program) {
                                          {"results/expected_reward/iteration", false},
                                          {"results/outcomes/round", false},
                                          {"results/rms_error/episode", false},
-                                         {"results/mean_reward/theory_limit", true}};
+                                         {"results/mean_reward/theory_limit", true},
+                                         {"tictactoe/position_code", false}};
   static const std::vector<ExtraSpec> none;
   return program == "nnsim-rl" ? rl : none;
 }
@@ -128,6 +134,7 @@ struct Input {
   std::vector<Described> theory_info;
   std::vector<TheoryCurve> curves;
   std::vector<Extra> extras;
+  merging::InputRecords records;
   std::string start_time, end_time, host;
   std::int64_t mpi_ranks = 0;
   std::size_t points() const { return keys.size(); }
@@ -155,12 +162,6 @@ Input read_input(const std::string& path) {
     }
   }
   in.program = root.string_attribute("program");
-  if (root.has_attribute("record_observables")) {
-    refuse("input '" + path + "' has variable-length record observables (" +
-           root.string_attribute("record_observables") + "), which nnsim-merge does not pool yet" +
-           (in.program == "nnsim-rl" ? " (nnsim-rl tictactoe: run with --save-q-learner -1 to get mergeable files)"
-                                     : ""));
-  }
   in.experiment = root.string_attribute("experiment");
   in.git_commit = attribute_or(root, "git_commit", "unknown");
   in.version = attribute_or(root, "version");
@@ -228,6 +229,7 @@ Input read_input(const std::string& path) {
     c.x_units = dx.units;
     in.curves.push_back(std::move(c));
   }
+  in.records = merging::read_records(root, path, in.points(), in.samples);
   for (const auto& spec : extra_specs(in.program)) {
     if (!root.exists(spec.path)) continue;
     const auto d = root.open_dataset(spec.path);
@@ -326,6 +328,7 @@ std::string point_text(const Input& in, std::size_t point, const std::vector<std
     out << (out.tellp() > 0 ? ", " : "") << axis << " = "
         << as_double(in.point_values[static_cast<std::size_t>(it - in.point_names.begin())], point);
   }
+  if (out.tellp() == 0) out << "with key " << in.keys[point];  // no merge axes (nnsim-digest)
   return out.str();
 }
 
@@ -385,6 +388,9 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     if (in.merge_axes != a.merge_axes || in.point_names != a.point_names || in.observables != a.observables ||
         in.widths != a.widths || in.theory_names != a.theory_names) {
       conflict("layout (point columns, observables or theory)", a.merge_axes, in.merge_axes);
+    }
+    if (!merging::same_layout(in.records, a.records)) {
+      conflict("record observables (name:row width)", merging::layout_text(a.records), merging::layout_text(in.records));
     }
   }
   const auto axes = split_list(a.merge_axes);
@@ -455,7 +461,7 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     }
     return v;
   };
-  bool inputs_sorted = true;
+  bool inputs_sorted = !axes.empty();  // no axes (nnsim-digest): the inputs' order
   for (const auto& in : inputs) {
     for (std::size_t p = 1; p < in.points(); ++p) {
       if (axis_values_at(in, p) < axis_values_at(in, p - 1)) inputs_sorted = false;
@@ -492,6 +498,8 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
   const std::size_t stride = spec.values_per_task();
   EnsembleResult result;
   result.values.assign(np * total_samples * stride, std::nan(""));
+  spec.records = a.records.specs;
+  result.records = merging::merged_columns(a.records, np * total_samples);
   std::vector<PointColumn> points;
   for (std::size_t c = 0; c < a.point_names.size(); ++c) {
     points.push_back({a.point_names[c], std::visit([](const auto& v) { return Column(std::decay_t<decltype(v)>{}); },
@@ -522,6 +530,7 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     for (const auto& piece : pieces) {
       const Input& in = inputs[piece.input];
       for (std::uint64_t s = 0; s < in.samples; ++s, ++s_out) {
+        merging::copy_task(result.records, in.records, piece.point * in.samples + s, p * total_samples + s_out);
         std::size_t offset = 0;
         for (std::size_t k = 0; k < a.observables.size(); ++k) {
           const std::size_t w = a.widths[k];
@@ -560,6 +569,7 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
   }
   merged_from += "]";
 
+  const auto write_derived = merging::derived_writer(a.program, paths, spec, result);
   io::AtomicOutput out = [&] {
     try {
       return io::AtomicOutput(output, force);
@@ -601,9 +611,10 @@ int merge(const std::vector<std::string>& paths, const std::string& output, bool
     root.set_attribute("merge_time", utc_timestamp());
     root.set_attribute("merged_by", std::string(kProgram) + " " + kVersion + " (" + kGitCommit + ")");
     root.set_attribute("sample_ranges", ranges_text(coverage));
-    write_gridded_results(file, spec, result, points, observables, theory);
+    write_gridded_results(file, spec, result, points, observables, theory, a.records.info);
     write_theory_curves(file, a.curves);
     write_extras(file, source, a.program, extras);
+    write_derived(file);
     file.close();
   }
   out.commit();

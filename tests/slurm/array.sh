@@ -13,8 +13,12 @@
 # /results (episode axis and theory included) equal the single run's. Then an array that fails
 # (a missing config: exit 2) leaves its merge job never run (DependencyNeverSatisfied, cancelled
 # with --kill-on-invalid-dep).
-# The same chain for nnsim-sgd --ensemble (2 tasks of 2 trainings; its measured seconds aside).
-# Measured: 20 s on the shared 2-core development machine (load average 9-10).
+# The same chain for nnsim-sgd --ensemble (2 tasks of 2 trainings; its measured seconds aside),
+# and for nnsim-digest with --exact (2 tasks of 3 runs on L10000): the merged file's /points,
+# /results (the variable-length records included) and /instances (maps, counts, success rates,
+# the exact enumeration, recomputed by nnsim-merge) equal one run's but for the measured seconds.
+# Measured: 20 s on the shared 2-core development machine (load average 9-10); with the digest
+# chain 18 s (ctest, 2026-12-03).
 #
 # Usage: array.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
 set -euo pipefail
@@ -23,7 +27,7 @@ SRC=$(realpath -- "$2")
 NAME=array
 source "$SRC/tests/slurm/lib.sh"
 slurm_setup
-for d in rl merge; do
+for d in rl sgd digest merge; do
   [[ -x $BUILD/apps/nnsim-$d ]] || fail "$BUILD/apps/nnsim-$d is missing (build every driver)"
 done
 
@@ -32,10 +36,13 @@ driver_config hopfield
 driver_config rl epsilon=1,0.1
 # nnsim-sgd --ensemble: 4 independent trainings on the first 2000 images, in 2 blocks
 driver_config sgd-ens ensemble=true
+# nnsim-digest: 6 runs on L10000 with the exact enumeration, in 2 blocks
+driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" exact=true continue-after-solution=true
 # name tasks samples-per-task
 CHAINS="hopfield 3 10
 rl 2 20
-sgd-ens 2 2"
+sgd-ens 2 2
+digest 2 3"
 declare -A SIM MERGE PLOT
 while read -r name tasks per; do
   NNSIM_ARRAY_SAMPLES=$per submit -n 2 -t 5 "--array=0-$((tasks - 1))" -o "$WORK/job-%A_%a.log" -- \
@@ -83,12 +90,14 @@ while read -r name tasks per; do
   objects="/points /results"
   if [[ $name == hopfield ]]; then objects="/points /results /theory"; fi
   compared=${objects// /, }
-  if [[ $name == sgd-ens ]]; then
-    # every dataset but the measured wall time of each training (h5diff would follow the
-    # dimension scales of /points into it)
-    "$SRC/tests/slurm/same_h5.py" "$WORK/$name-ref.h5" "$WORK/out/$name.h5" --ignore seconds /points /results ||
+  if [[ $name == sgd-ens || $name == digest ]]; then
+    # every dataset but the measured wall times (h5diff would follow the dimension scales of
+    # /points into them)
+    if [[ $name == digest ]]; then objects="/points /results /instances"; fi
+    # shellcheck disable=SC2086
+    "$SRC/tests/slurm/same_h5.py" "$WORK/$name-ref.h5" "$WORK/out/$name.h5" --ignore seconds $objects ||
       fail "$name: the merged file differs from one run"
-    compared="/points, /results (but the measured seconds)"
+    compared="${objects// /, } (but the measured seconds)"
   else
     for obj in $objects; do h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" "$obj"; done
   fi
