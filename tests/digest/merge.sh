@@ -26,24 +26,6 @@ TABLE="$SRC/data/double-digest-table-4.1.json"
 ARGS=(--instances "$TABLE" --instance L10000,L20000 --steps 100000 --seed 5 --exact --continue-after-solution
       --move-mix "1,0,0;0.5,0.25,0.25" --quiet)
 
-merge_ok() {  # merge_ok OUT IN...
-  local out=$1
-  shift
-  RC=0
-  "$MERGE" --quiet -o "$out" "$@" >merge.log 2>&1 || RC=$?
-  expect_rc 0 merge.log "nnsim-merge -o $out $*"
-}
-merge_refused() {  # merge_refused PATTERN IN...
-  local pattern=$1
-  shift
-  RC=0
-  "$MERGE" -o refused.h5 "$@" >merge.log 2>&1 || RC=$?
-  expect_rc 2 merge.log "nnsim-merge of $* (should be refused)"
-  grep -Eq -- "$pattern" merge.log || { cat merge.log >&2; fail "refusal of $* does not say /$pattern/"; }
-  [[ ! -e refused.h5 ]] || fail "a refused merge wrote refused.h5"
-  ls ./*.tmp.* >/dev/null 2>&1 && fail "a refused merge left a temporary file"
-  printf -- '-- refused (exit 2): %s\n' "$(grep -m1 error merge.log)"
-}
 
 note "one run of 12 samples == 3 blocks of 4 merged"
 DRV_TIMEOUT=120 drv whole.log 0 "${ARGS[@]}" --samples 12 -o whole.h5

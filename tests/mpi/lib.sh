@@ -175,3 +175,25 @@ if bad:
 print("-- identical: %d datasets (wall times excluded)" % len(a))
 PYEOF
 }
+
+# merge_ok OUT IN...: nnsim-merge ($MERGE) pools the inputs into OUT (exit 0).
+merge_ok() {
+  local out=$1
+  shift
+  RC=0
+  "$MERGE" -o "$out" "$@" >merge.log 2>&1 || RC=$?
+  expect_rc 0 merge.log "nnsim-merge -o $out $*"
+}
+# merge_refused PATTERN IN...: nnsim-merge refuses the inputs (exit 2) with a message matching
+# PATTERN, writes no refused.h5 and leaves no temporary file in $WORK.
+merge_refused() {
+  local pattern=$1
+  shift
+  RC=0
+  "$MERGE" -o refused.h5 "$@" >merge.log 2>&1 || RC=$?
+  expect_rc 2 merge.log "nnsim-merge of $* (should be refused)"
+  grep -Eq -- "$pattern" merge.log || { cat merge.log >&2; fail "refusal of $* does not say /$pattern/"; }
+  [[ ! -e refused.h5 ]] || fail "a refused merge wrote refused.h5"
+  no_temporaries "$WORK"
+  printf -- '-- refused (exit 2): %s\n' "$(grep -m1 error merge.log)"
+}

@@ -23,23 +23,6 @@ run() {  # run NAME RANKS ARGS...
   drv "$name.log" "$ranks" "$@" --quiet -o "$WORK/$name.h5"
   expect_rc 0 "$name.log" "run $name"
 }
-merge_ok() {  # merge_ok OUT IN...
-  local out=$1
-  shift
-  RC=0
-  "$MERGE" -o "$out" "$@" >merge.log 2>&1 || RC=$?
-  expect_rc 0 merge.log "nnsim-merge -o $out $*"
-}
-merge_refused() {  # merge_refused PATTERN IN...
-  local pattern=$1
-  shift
-  RC=0
-  "$MERGE" -o refused.h5 "$@" >merge.log 2>&1 || RC=$?
-  expect_rc 2 merge.log "nnsim-merge of $* (should be refused)"
-  grep -Eq "$pattern" merge.log || { cat merge.log >&2; fail "refusal of $* does not say /$pattern/"; }
-  [[ ! -e refused.h5 ]] || fail "a refused merge wrote refused.h5"
-  no_temporaries "$WORK"
-}
 
 ONE=(--N 200 --seed 11)
 # 1. the samples at alpha = 0.2 do not depend on the other points, nor on their order
