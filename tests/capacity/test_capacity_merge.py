@@ -206,6 +206,25 @@ class CapacityMerge(unittest.TestCase):
             self.assertIn("--size-block", text, bad)
             self.assertFalse(os.path.exists(out), bad)
 
+    def test_run_driver_array_points_refused(self):
+        # jobs/run-driver.sh (the body of the job scripts): bad NNSIM_ARRAY_POINTS use exits 2
+        # before anything runs
+        cases = [({"NNSIM_ARRAY_POINTS": "0"}, "nnsim-capacity", "must be a positive integer"),
+                 ({"NNSIM_ARRAY_POINTS": "x2"}, "nnsim-capacity", "must be a positive integer"),
+                 ({"NNSIM_ARRAY_POINTS": "2", "NNSIM_ARRAY_SAMPLES": "5"}, "nnsim-capacity", "both set"),
+                 ({"NNSIM_ARRAY_POINTS": "2", "SLURM_ARRAY_TASK_ID": ""}, "nnsim-capacity", "no array job"),
+                 ({"NNSIM_ARRAY_POINTS": "2"}, "nnsim-hopfield", "nnsim-hopfield has no point blocks")]
+        for extra, program, message in cases:
+            e = env()
+            e.update({"SLURM_ARRAY_TASK_ID": "1", "NNSIM_SITE_ENV": "", "NNSIM_ARRAY_SAMPLES": ""})
+            e.update(extra)
+            script = 'root=%s program=%s config=/dev/null output=%s; source "$root/jobs/run-driver.sh"' % (
+                ROOT, program, self.path("job"))
+            proc = subprocess.run(["bash", "-c", script], env=e, capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 2, (extra, program, proc.stdout, proc.stderr))
+            self.assertIn(message, proc.stderr, extra)
+            self.assertIn("NNSIM_ARRAY_POINTS", proc.stderr, extra)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
