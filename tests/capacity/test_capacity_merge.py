@@ -6,8 +6,9 @@ over every size (issue 11).
     /usr/bin/python3 tests/capacity/test_capacity_merge.py
 
 A tiny study, --N 32,64,96,128, is run once and in blocks: 2 blocks of 2 sizes (one of them on 2
-MPI ranks), 2 blocks of 3 and 1 size (merged in reverse order), and block 0:2 together with a run
-over --N 96,128 (different --N lists: the sizes in input order). Each merge must equal the single
+MPI ranks; and once more killed after 150 samples and resumed), 2 blocks of 3 and 1 size (merged in
+reverse order), and block 0:2 together with a run over --N 96,128 (different --N lists: the sizes
+in input order). Each merge must equal the single
 run bit for bit in every dataset under /points, /results, /capacity, /extrapolation, /scaling and
 /rounds, in the result attributes of those groups and datasets (fit status, recommended fit,
 descriptions), and in the root attributes but for provenance and measured seconds. Refused with
@@ -171,6 +172,25 @@ class CapacityMerge(unittest.TestCase):
     def test_different_size_lists(self):
         out = self.merged("mixed", self.parts["0:2"], self.upper)
         self.assertEqual(differences(self.whole, out), [])
+
+    def test_killed_and_resumed_block(self):
+        # block 1:2 stopped after 150 samples (exit 3, checkpoint), a resume with another block
+        # refused, then resumed on 2 ranks: merged with block 0:2 it still equals the single run
+        out = self.path("resumed")
+        cmd = [CAPACITY] + STUDY + ["--size-block", "1:2", "-o", out]
+        os.environ["NNSIM_STOP_AFTER_TASKS"] = "150"
+        try:
+            run(cmd, expect=3)
+        finally:
+            del os.environ["NNSIM_STOP_AFTER_TASKS"]
+        self.assertFalse(os.path.exists(out))
+        other = [x if x != "1:2" else "0:2" for x in cmd]
+        self.assertIn("belongs to a run with other parameters", run(other + ["--resume"], expect=2))
+        run([MPIRUN, "-n", "2"] + cmd + ["--resume"])
+        with h5py.File(out, "r") as f:
+            self.assertGreater(f.attrs["tasks_resumed"], 0)
+        merged = self.merged("m-resumed", self.parts["0:2"], out)
+        self.assertEqual(differences(self.whole, merged), [])
 
     def test_a_block_alone_differs(self):
         # the comparison can fail: a block is not the whole study

@@ -17,7 +17,8 @@
 # And for nnsim-capacity in blocks of sizes (NNSIM_ARRAY_POINTS=2: --N 64,128,256 in 2 tasks,
 # --size-block 0:2 and 1:2): the merged file equals one run over the three sizes in every
 # dataset of /points, /results, /capacity, /extrapolation, /scaling and /rounds.
-# Measured: 20 s on the shared 2-core development machine (load average 9-10).
+# Measured: 20 s on the shared 2-core development machine (load average 9-10); 18 s with the
+# capacity chain (load average 5).
 #
 # Usage: array.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
 set -euo pipefail
@@ -56,7 +57,9 @@ while read -r name tasks per; do
   MERGE[$name]=$JOB
   submit -t 5 "--dependency=afterok:${MERGE[$name]}" -- plot.sbatch "$WORK/out/$name.h5"
   PLOT[$name]=$JOB
-  note "$name: array ${SIM[$name]} ($tasks tasks x $per samples) -> merge ${MERGE[$name]} -> plot ${PLOT[$name]:-none}"
+  unit=samples
+  if [[ $name == capacity* ]]; then unit=sizes; fi
+  note "$name: array ${SIM[$name]} ($tasks tasks x $per $unit) -> merge ${MERGE[$name]} -> plot ${PLOT[$name]:-none}"
 done <<<"$CHAINS"
 
 # An array that fails: the merge that depends on it must never run.
