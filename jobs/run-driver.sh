@@ -72,14 +72,16 @@ if [ -n "${NNSIM_ARRAY_POINTS:-}" ]; then
     exit 2
   fi
   case $program in
-    nnsim-capacity) extra=(--size-block "$SLURM_ARRAY_TASK_ID:$NNSIM_ARRAY_POINTS") ;;
+    nnsim-capacity) option=--size-block ;;
     *)
       echo "[job] error: NNSIM_ARRAY_POINTS: $program has no point blocks (nnsim-capacity has); use NNSIM_ARRAY_SAMPLES" >&2
       exit 2
       ;;
   esac
+  block=$SLURM_ARRAY_TASK_ID:$NNSIM_ARRAY_POINTS
+  extra=("$option" "$block")
   output=${output%.h5}.part-$(printf '%04d' "$SLURM_ARRAY_TASK_ID").h5
-  echo "[job] array task $SLURM_ARRAY_TASK_ID of job ${SLURM_ARRAY_JOB_ID:-?}: point block $SLURM_ARRAY_TASK_ID, $NNSIM_ARRAY_POINTS point(s) per task (${extra[*]})"
+  echo "[job] array task $SLURM_ARRAY_TASK_ID of job ${SLURM_ARRAY_JOB_ID:-?}: point block $SLURM_ARRAY_TASK_ID, $NNSIM_ARRAY_POINTS point(s) per task ($option $block)"
 fi
 
 echo "[job] $(date '+%F %T') job ${SLURM_JOB_ID:-none} (restart ${SLURM_RESTART_COUNT:-0})" \
