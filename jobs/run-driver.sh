@@ -16,6 +16,10 @@
 # array task i computes samples i*B .. i*B+B-1 of every point (--first-sample i*B --samples B,
 # overriding the config) into <output without .h5>.part-<i, 4 digits>.h5; jobs/merge.sbatch
 # then pools the parts into <output>, identical to one run with --samples (number of tasks)*B.
+# With NNSIM_ARRAY_POINTS=B instead, array task i computes block i of B points of the sweep
+# into the same part file: for nnsim-capacity the sizes i*B .. i*B+B-1 of its --N list
+# (--size-block i:B; sbatch --array=0-K with K = ceil(sizes/B) - 1); jobs/merge.sbatch pools
+# them into the file of one run over every size. Other drivers have no point blocks yet (exit 2).
 # Written for bash 4.2 and later (no "${empty[@]}" under set -u).
 build=${NNSIM_BUILD_DIR:-$root/build}
 driver=$build/apps/$program
@@ -50,6 +54,34 @@ if [ -n "${NNSIM_ARRAY_SAMPLES:-}" ]; then
   output=${output%.h5}.part-$(printf '%04d' "$SLURM_ARRAY_TASK_ID").h5
   extra=(--samples "$NNSIM_ARRAY_SAMPLES" --first-sample "$first")
   echo "[job] array task $SLURM_ARRAY_TASK_ID of job ${SLURM_ARRAY_JOB_ID:-?}: samples $first .. $((first + NNSIM_ARRAY_SAMPLES - 1))"
+fi
+
+if [ -n "${NNSIM_ARRAY_POINTS:-}" ]; then
+  case $NNSIM_ARRAY_POINTS in
+    *[!0-9]* | 0*)
+      echo "[job] error: NNSIM_ARRAY_POINTS must be a positive integer (points per array task), got '$NNSIM_ARRAY_POINTS'" >&2
+      exit 2
+      ;;
+  esac
+  if [ -n "${NNSIM_ARRAY_SAMPLES:-}" ]; then
+    echo "[job] error: NNSIM_ARRAY_POINTS and NNSIM_ARRAY_SAMPLES are both set; an array splits either points or samples" >&2
+    exit 2
+  fi
+  if [ -z "${SLURM_ARRAY_TASK_ID:-}" ]; then
+    echo "[job] error: NNSIM_ARRAY_POINTS is set but this is no array job (submit with sbatch --array=0-N)" >&2
+    exit 2
+  fi
+  case $program in
+    nnsim-capacity) option=--size-block ;;
+    *)
+      echo "[job] error: NNSIM_ARRAY_POINTS: $program has no point blocks (nnsim-capacity has); use NNSIM_ARRAY_SAMPLES" >&2
+      exit 2
+      ;;
+  esac
+  block=$SLURM_ARRAY_TASK_ID:$NNSIM_ARRAY_POINTS
+  extra=("$option" "$block")
+  output=${output%.h5}.part-$(printf '%04d' "$SLURM_ARRAY_TASK_ID").h5
+  echo "[job] array task $SLURM_ARRAY_TASK_ID of job ${SLURM_ARRAY_JOB_ID:-?}: point block $SLURM_ARRAY_TASK_ID, $NNSIM_ARRAY_POINTS point(s) per task ($option $block)"
 fi
 
 echo "[job] $(date '+%F %T') job ${SLURM_JOB_ID:-none} (restart ${SLURM_RESTART_COUNT:-0})" \

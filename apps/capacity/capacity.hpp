@@ -36,13 +36,20 @@ struct CapacityOptions {
   std::uint64_t budget = 0;
   double target_error = 5e-4;
   int bootstrap = 200;
+  std::string size_block = "all";  ///< "I:B": only sizes I*B .. I*B+B-1 of --N (job arrays)
 };
 
 po::options_description capacity_options(CapacityOptions& options);
 
 /// Range checks; fills `settings` (sizes, bracket, caps, key prefix). Throws UsageError naming
-/// the option.
+/// the option. With --size-block I:B, settings.sizes holds only block I of --N (the other checks,
+/// e.g. the fixed bracket at the smallest N, are done on the whole list, so a block is refused
+/// exactly when the whole run would be).
 capacity::StudySettings validate(const CapacityOptions& options, const CommonOptions& common);
+
+/// The sizes of --size-block `block` ("all", or "I:B": the sizes at positions I*B .. I*B+B-1 of
+/// `sizes`, fewer in the last block). Throws UsageError naming --size-block.
+std::vector<std::int64_t> size_block(const std::vector<std::int64_t>& sizes, const std::string& block);
 
 /// Everything the output and the final printout need, computed on rank 0 from the history.
 struct StudyResults {
@@ -58,6 +65,14 @@ struct StudyResults {
 
 StudyResults analyse(const CapacityOptions& options, const capacity::StudySettings& settings,
                      const RoundsHistory& history, std::uint64_t seed);
+
+/// The estimates from the loads alone, for `sizes` in this order (every decision of a size
+/// depends on its own loads only): what analyse() does after aggregating the history; nnsim-merge
+/// calls it on the pooled loads of size blocks.
+StudyResults analyse_loads(const CapacityOptions& options, const std::vector<std::int64_t>& sizes,
+                           std::map<std::pair<std::int64_t, std::int64_t>, capacity::LoadSamples> loads,
+                           std::vector<std::string> round_labels, std::vector<std::uint64_t> round_tasks,
+                           std::uint64_t seed);
 
 /// The result groups of the file (points, results, capacity, extrapolation, scaling, rounds).
 void write_results(io::File& file, const StudyResults& results, const CapacityOptions& options);

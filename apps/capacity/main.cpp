@@ -97,7 +97,11 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   auto& output = plan.output;
   warn_if_threads_exceed_cpus(common, mpi);
   if (mpi.rank() == 0) {
-    log::info(std::string(kProgram) + ": N = " + capacity.sizes + ", up to " + std::to_string(common.samples) +
+    std::string block;
+    for (const auto n : settings.sizes) block += (block.empty() ? "" : ",") + std::to_string(n);
+    log::info(std::string(kProgram) + ": N = " + capacity.sizes +
+              (capacity.size_block == "all" ? "" : " (--size-block " + capacity.size_block + ": N = " + block + ")") +
+              ", up to " + std::to_string(common.samples) +
               " samples per load, target error " + std::to_string(capacity.target_error) + ", budget " +
               std::to_string(settings.budget) + " samples per N; " + std::to_string(mpi.size()) + " rank(s) x " +
               std::to_string(common.threads) + " thread(s)");

@@ -39,7 +39,11 @@ po::options_description capacity_options(CapacityOptions& o) {
     ("target-error", po::value(&o.target_error)->default_value(o.target_error, "0.0005"),
      "an N is finished when the standard error of alpha_c(N) is at most this (> 0)")
     ("bootstrap", po::value(&o.bootstrap)->default_value(o.bootstrap),
-     "bootstrap resamples over disorder samples for the errors of the estimators (10 to 100000)");
+     "bootstrap resamples over disorder samples for the errors of the estimators (10 to 100000)")
+    ("size-block", po::value(&o.size_block)->default_value(o.size_block)->value_name("I:B|all"),
+     "run only block I (0-based) of B sizes of --N: the sizes at positions I*B .. I*B+B-1 (job arrays: "
+     "one array task per block); every size is planned from its own samples, so nnsim-merge pools the "
+     "blocks into the file of one run over all of --N");
   return d;
 }
 
@@ -104,7 +108,31 @@ capacity::StudySettings validate(const CapacityOptions& o, const CommonOptions& 
   // The point key: every option that changes a sample's draws or dynamics, then (N, p).
   s.key_base = PointKey("nnsim-capacity/steady-state");
   s.key_base.add("update", o.update).add("max-sweeps", o.max_sweeps);
+  s.sizes = size_block(s.sizes, o.size_block);
   return s;
+}
+
+std::vector<std::int64_t> size_block(const std::vector<std::int64_t>& sizes, const std::string& block) {
+  if (block == "all") return sizes;
+  const auto colon = block.find(':');
+  auto number = [&](const std::string& text) -> std::int64_t {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+    return std::stoll(text);
+  };
+  const std::int64_t index = colon == std::string::npos ? -1 : number(block.substr(0, colon));
+  const std::int64_t width = colon == std::string::npos ? -1 : number(block.substr(colon + 1));
+  if (index < 0 || width < 1) {
+    throw UsageError("--size-block must be I:B (block I, from 0, of B sizes of --N, e.g. 1:2) or all, got '" + block +
+                     "'");
+  }
+  const auto count = static_cast<std::int64_t>(sizes.size());
+  if (index * width >= count) {
+    throw UsageError("--size-block " + block + " starts at size " + std::to_string(index * width + 1) + " but --N lists " +
+                     std::to_string(count) + " size(s): blocks of " + std::to_string(width) + " go from 0 to " +
+                     std::to_string((count - 1) / width));
+  }
+  const auto first = sizes.begin() + static_cast<std::ptrdiff_t>(index * width);
+  return {first, first + static_cast<std::ptrdiff_t>(std::min(width, count - index * width))};
 }
 
 }  // namespace nnsim::capacity_app

@@ -50,12 +50,24 @@ std::string format(const char* pattern, double a, double b) {
 
 StudyResults analyse(const CapacityOptions& o, const cap::StudySettings& settings, const RoundsHistory& history,
                      std::uint64_t seed) {
-  StudyResults r;
-  r.loads = cap::aggregate(history, settings.first_sample);
+  std::vector<std::string> labels;
+  std::vector<std::uint64_t> tasks;
   for (const auto& completed : history) {
-    r.round_labels.push_back(completed.round.label);
-    r.round_tasks.push_back(completed.round.num_tasks());
+    labels.push_back(completed.round.label);
+    tasks.push_back(completed.round.num_tasks());
   }
+  return analyse_loads(o, settings.sizes, cap::aggregate(history, settings.first_sample), std::move(labels),
+                       std::move(tasks), seed);
+}
+
+StudyResults analyse_loads(const CapacityOptions& o, const std::vector<std::int64_t>& sizes,
+                           std::map<std::pair<std::int64_t, std::int64_t>, cap::LoadSamples> all_loads,
+                           std::vector<std::string> round_labels, std::vector<std::uint64_t> round_tasks,
+                           std::uint64_t seed) {
+  StudyResults r;
+  r.loads = std::move(all_loads);
+  r.round_labels = std::move(round_labels);
+  r.round_tasks = std::move(round_tasks);
   cap::EstimateOptions estimate;
   estimate.m_cut = o.m_cut;
   estimate.level = o.level;
@@ -64,7 +76,7 @@ StudyResults analyse(const CapacityOptions& o, const cap::StudySettings& setting
   estimate.seed = seed;
   std::vector<cap::SizePoint> points;
   std::vector<cap::SizeData> collapse_data;
-  for (const std::int64_t n : settings.sizes) {
+  for (const std::int64_t n : sizes) {
     const auto loads = loads_of(r, n);
     r.sizes.push_back(cap::estimate_size(n, loads, estimate));
     const auto [a, err] = alpha_c(r.sizes.back());

@@ -17,8 +17,11 @@
 # and for nnsim-digest with --exact (2 tasks of 3 runs on L10000): the merged file's /points,
 # /results (the variable-length records included) and /instances (maps, counts, success rates,
 # the exact enumeration, recomputed by nnsim-merge) equal one run's but for the measured seconds.
-# Measured: 20 s on the shared 2-core development machine (load average 9-10); with the digest
-# chain 18 s (ctest, 2026-12-03).
+# And for nnsim-capacity in blocks of sizes (NNSIM_ARRAY_POINTS=2: --N 64,128,256 in 2 tasks,
+# --size-block 0:2 and 1:2): the merged file equals one run over the three sizes in every
+# dataset of /points, /results, /capacity, /extrapolation, /scaling and /rounds.
+# Measured: 20 s on the shared 2-core development machine (load average 9-10); 18 s with the
+# digest chain, 18 s with the capacity chain (ctest, 2026-12-03, load average 5).
 #
 # Usage: array.sh BUILD_DIR/apps/nnsim-hopfield SOURCE_DIR   (root; exit 77 = skipped)
 set -euo pipefail
@@ -27,7 +30,7 @@ SRC=$(realpath -- "$2")
 NAME=array
 source "$SRC/tests/slurm/lib.sh"
 slurm_setup
-for d in rl sgd digest merge; do
+for d in rl sgd digest capacity merge; do
   [[ -x $BUILD/apps/nnsim-$d ]] || fail "$BUILD/apps/nnsim-$d is missing (build every driver)"
 done
 
@@ -38,21 +41,31 @@ driver_config rl epsilon=1,0.1
 driver_config sgd-ens ensemble=true
 # nnsim-digest: 6 runs on L10000 with the exact enumeration, in 2 blocks
 driver_config digest "instances=$SRC/data/double-digest-table-4.1.json" exact=true continue-after-solution=true
-# name tasks samples-per-task
+# nnsim-capacity: 3 sizes N <= 256 in blocks of 2 (the last block holds one)
+driver_config capacity-blocks N=64,128,256
+# name tasks samples-per-task (capacity: sizes per task)
 CHAINS="hopfield 3 10
 rl 2 20
 sgd-ens 2 2
-digest 2 3"
+digest 2 3
+capacity-blocks 2 2"
 declare -A SIM MERGE PLOT
 while read -r name tasks per; do
-  NNSIM_ARRAY_SAMPLES=$per submit -n 2 -t 5 "--array=0-$((tasks - 1))" -o "$WORK/job-%A_%a.log" -- \
-    "${name%%-*}.sbatch" "$WORK/$name.ini" "$WORK/out/$name.h5"
+  array=(-n 2 -t 5 "--array=0-$((tasks - 1))" -o "$WORK/job-%A_%a.log" --
+    "${name%%-*}.sbatch" "$WORK/$name.ini" "$WORK/out/$name.h5")
+  if [[ $name == capacity* ]]; then
+    NNSIM_ARRAY_POINTS=$per submit "${array[@]}"
+  else
+    NNSIM_ARRAY_SAMPLES=$per submit "${array[@]}"
+  fi
   SIM[$name]=$JOB
   submit -t 5 "--dependency=afterok:${SIM[$name]}" -- merge.sbatch "$WORK/out/$name.h5"
   MERGE[$name]=$JOB
   submit -t 5 "--dependency=afterok:${MERGE[$name]}" -- plot.sbatch "$WORK/out/$name.h5"
   PLOT[$name]=$JOB
-  note "$name: array ${SIM[$name]} ($tasks tasks x $per samples) -> merge ${MERGE[$name]} -> plot ${PLOT[$name]:-none}"
+  unit=samples
+  if [[ $name == capacity* ]]; then unit=sizes; fi
+  note "$name: array ${SIM[$name]} ($tasks tasks x $per $unit) -> merge ${MERGE[$name]} -> plot ${PLOT[$name]:-none}"
 done <<<"$CHAINS"
 
 # An array that fails: the merge that depends on it must never run.
@@ -64,7 +77,9 @@ broken_merge=$JOB
 # The references: one mpirun run over all the samples of each chain, while the jobs run.
 while read -r name tasks per; do
   DRIVER=$BUILD/apps/nnsim-${name%%-*}
-  DRV_TIMEOUT=120 drv "$WORK/$name-ref.log" 2 --config "$WORK/$name.ini" --samples $((tasks * per)) -o "$WORK/$name-ref.h5"
+  all=(--samples $((tasks * per)))
+  if [[ $name == capacity* ]]; then all=(); fi  # every size of the config
+  DRV_TIMEOUT=120 drv "$WORK/$name-ref.log" 2 --config "$WORK/$name.ini" ${all[@]+"${all[@]}"} -o "$WORK/$name-ref.h5"
   expect_rc 0 "$WORK/$name-ref.log" "reference run $name"
 done <<<"$CHAINS"
 
@@ -74,8 +89,13 @@ while read -r name tasks per; do
   for ((i = 0; i < tasks; i++)); do
     expect_end "${SIM[$name]}_$i" COMPLETED 0:0
     [[ -f $WORK/out/$name.part-000$i.h5 ]] || fail "$name: array task $i wrote no out/$name.part-000$i.h5"
-    log_has "$WORK/job-${SIM[$name]}_$i.log" "array task $i of job ${SIM[$name]}: samples $((i * per)) \.\. $((i * per + per - 1))" \
-      "$name: array task $i should compute its own samples"
+    if [[ $name == capacity* ]]; then
+      log_has "$WORK/job-${SIM[$name]}_$i.log" "array task $i of job ${SIM[$name]}: point block $i, $per point\(s\) per task \(--size-block $i:$per\)" \
+        "$name: array task $i should compute its own block of sizes"
+    else
+      log_has "$WORK/job-${SIM[$name]}_$i.log" "array task $i of job ${SIM[$name]}: samples $((i * per)) \.\. $((i * per + per - 1))" \
+        "$name: array task $i should compute its own samples"
+    fi
   done
   expect_end "${MERGE[$name]}" COMPLETED 0:0
   # The chain's order: merge after the last array task, plot after the merge.
@@ -98,6 +118,11 @@ while read -r name tasks per; do
     "$SRC/tests/slurm/same_h5.py" "$WORK/$name-ref.h5" "$WORK/out/$name.h5" --ignore seconds $objects ||
       fail "$name: the merged file differs from one run"
     compared="${objects// /, } (but the measured seconds)"
+  elif [[ $name == capacity* ]]; then
+    "$SRC/tests/slurm/same_h5.py" "$WORK/$name-ref.h5" "$WORK/out/$name.h5" \
+      /points /results /capacity /extrapolation /scaling /rounds ||
+      fail "$name: the merged file differs from one run"
+    compared="/points, /results, /capacity, /extrapolation, /scaling, /rounds"
   else
     for obj in $objects; do h5same "$WORK/$name-ref.h5" "$WORK/out/$name.h5" "$obj"; done
   fi
@@ -110,7 +135,9 @@ while read -r name tasks per; do
   ((plot_start >= merge_end)) || fail "$name: plot started at $plot_start, before the merge ended ($merge_end)"
   pngs=$(find "$WORK/out" -name "$name*.png" -newer "$WORK/out/$name.h5" | wc -l)
   ((pngs > 0)) || { show_job "${PLOT[$name]}"; fail "$name: the plot job wrote no $name*.png"; }
-  note "$name: $tasks array tasks -> merge -> plot ($pngs PNG file(s)); merged $compared identical to one run of $((tasks * per)) samples"
+  what="$((tasks * per)) samples"
+  if [[ $name == capacity* ]]; then what="every size"; fi
+  note "$name: $tasks array tasks -> merge -> plot ($pngs PNG file(s)); merged $compared identical to one run of $what"
 done <<<"$CHAINS"
 
 wait_gone 60 "$broken_sim" "$broken_merge"
