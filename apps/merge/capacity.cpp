@@ -17,9 +17,12 @@
 #include "ensemble/provenance.hpp"
 #include "io/hdf5.hpp"
 #include "nnsim/version.hpp"
+#include "text.hpp"
 
 namespace nnsim::merge_capacity {
 namespace {
+
+using merging::replace_json_member;
 
 namespace cap = nnsim::capacity;
 using LoadMap = std::map<std::pair<std::int64_t, std::int64_t>, cap::LoadSamples>;
@@ -44,23 +47,6 @@ std::string value_text(const JsonValue& v) {
     case JsonValue::Type::null: return "null";
     default: return std::string(JsonValue::type_name(v.type()));
   }
-}
-
-/// Replaces the value of member `name` of a flat JSON object written by JsonObject.
-std::string replace_json_member(const std::string& json, const std::string& name, const std::string& encoded) {
-  const std::string needle = json_quote(name) + ":";
-  const auto at = json.find(needle);
-  if (at == std::string::npos) return json;
-  std::size_t begin = at + needle.size(), end = begin;
-  if (end < json.size() && json[end] == '"') {
-    for (++end; end < json.size() && json[end] != '"'; ++end) {
-      if (json[end] == '\\') ++end;
-    }
-    ++end;
-  } else {
-    while (end < json.size() && json[end] != ',' && json[end] != '}') ++end;
-  }
-  return json.substr(0, begin) + encoded + json.substr(end);
 }
 
 std::string sizes_text(const std::vector<std::int64_t>& sizes) {

@@ -38,23 +38,16 @@
 #include "io/hdf5.hpp"
 #include "nnsim/version.hpp"
 #include "records.hpp"
+#include "text.hpp"
 
 namespace {
 
 using namespace nnsim;
+using merging::replace_json_member;
+using merging::split_list;
 namespace po = boost::program_options;
 
 constexpr const char* kProgram = "nnsim-merge";
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 std::string attribute_or(const io::Group& g, const std::string& name, const std::string& fallback = "") {
   return g.has_attribute(name) ? g.string_attribute(name) : fallback;
@@ -331,23 +324,6 @@ std::string point_text(const Input& in, std::size_t point, const std::vector<std
   }
   if (out.tellp() == 0) out << "with key " << in.keys[point];  // no merge axes (nnsim-digest)
   return out.str();
-}
-
-/// Replaces the value of member `name` of a flat JSON object written by JsonObject.
-std::string replace_json_member(const std::string& json, const std::string& name, const std::string& encoded) {
-  const std::string needle = json_quote(name) + ":";
-  const auto at = json.find(needle);
-  if (at == std::string::npos) return json;
-  std::size_t begin = at + needle.size(), end = begin;
-  if (end < json.size() && json[end] == '"') {
-    for (++end; end < json.size() && json[end] != '"'; ++end) {
-      if (json[end] == '\\') ++end;
-    }
-    ++end;
-  } else {
-    while (end < json.size() && json[end] != ',' && json[end] != '}') ++end;
-  }
-  return json.substr(0, begin) + encoded + json.substr(end);
 }
 
 struct Piece {

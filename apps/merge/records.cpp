@@ -1,25 +1,10 @@
 #include "records.hpp"
 
-#include <sstream>
-
 #include "../digest/merge.hpp"
 #include "core/error.hpp"
+#include "text.hpp"
 
 namespace nnsim::merging {
-
-namespace {
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-}  // namespace
 
 InputRecords read_records(const io::Group& root, const std::string& path, std::uint64_t points,
                           std::uint64_t samples) {
