@@ -17,8 +17,16 @@
 //   /records/<name>/offsets     uint64 [done + 1]  rows of the i-th done task (task_ids[i]) are
 //                               offsets[i] .. offsets[i+1]
 //   /records/<name>/values      float64 [rows, width]
+// Version 5 only (a run stopped while suspendable tasks were in flight, scheduler.hpp): the
+// record datasets above if the experiment has record observables, and
+//   /suspended/task_ids   uint64 [suspended]      ids of tasks not done that left a state, ascending
+//   /suspended/offsets    uint64 [suspended + 1]  the state of the i-th is bytes offsets[i] .. offsets[i+1]
+//   /suspended/bytes      uint8 [total]           the states (opaque to this layer)
+// the checksum then also covering the suspended ids, offsets and bytes.
 // A run without record observables writes version 3, the format of earlier builds, which still
-// read those files; a version 4 file is refused by them as an unsupported version.
+// read those files; a version 4 file is refused by them as an unsupported version, and so is a
+// version 5 one (written only when a checkpoint holds suspended states), so an older build
+// never silently restarts a task whose mid-run state the file holds.
 
 #include <cstdint>
 #include <span>
@@ -41,6 +49,9 @@ struct Checkpoint {
   std::vector<std::string> record_observables;  ///< names of the record observables (may be empty)
   /// [record observable]: entry i holds the rows of task task_ids[i]; its width is the row width.
   std::vector<FlatRecords> records;
+  /// Tasks not done that left a suspended state (ascending ids) and their states.
+  std::vector<std::uint64_t> suspended_ids;
+  std::vector<std::vector<unsigned char>> suspended_states;
   std::uint64_t values_per_task() const {
     std::uint64_t total = 0;
     for (const auto w : widths) total += w;
