@@ -2,8 +2,11 @@
 // Checkpoints of an ensemble run: which tasks are complete and their per-task values. Tasks
 // are pure functions of (parameters, seed, point, sample), so nothing else needs saving: a
 // resumed run recomputes the missing tasks and ends with exactly the numbers of an
-// uninterrupted one. Layout (fixed paths; load mirrors save):
-//   attrs  format ("nnsim-checkpoint"), format_version (3 without record observables, 4 with),
+// uninterrupted one. The one addition: the mid-run states of suspendable tasks that were in
+// flight at the stop (scheduler.hpp), from which the resumed run continues them. Layout (fixed
+// paths; load mirrors save):
+//   attrs  format ("nnsim-checkpoint"), format_version (3 without record observables, 4 with,
+//          5 with suspended task states),
 //          parameters_json, git_commit, num_points, samples_per_point, content_checksum
 //          (uint64: fmix64(FNV-1a-64) of parameters_json, the task id bytes, the value bytes and,
 //          in version 4, per record observable its offset bytes and value bytes; checked on load)
