@@ -12,7 +12,9 @@
 //
 // A run is a pure function of (problem, options, random stream): the engine takes the caller's
 // RandomStream, never seeds, never reads a clock, and runs in the caller's thread. Progress,
-// solution collection and early stopping are callbacks (AnnealControl).
+// solution collection and early stopping are callbacks (AnnealControl); so is suspension: a
+// cancelled run can hand back an AnnealSnapshot of everything its rest depends on, and a run
+// given that snapshot continues it to the result of the uninterrupted run, bit for bit.
 
 #include <atomic>
 #include <cmath>
