@@ -18,7 +18,7 @@ PY=/usr/bin/python3
 # with restarts, 2 and 3 replica exchange. One rank stops inside task 0; of two ranks, rank 0
 # (which queues two tasks for its thread) stops inside task 0 and rank 1 inside task 2.
 ARGS=(--planted 14:14:1000000 --samples 2 --steps 1000000 --continue-after-solution --seed 3
-      --replicas 1,12 --restart-after 200)
+      --replicas "1,12" --restart-after 200)
 
 note "uninterrupted run"
 DRV_TIMEOUT=300 drv full.log 0 "${ARGS[@]}" -o full.h5
