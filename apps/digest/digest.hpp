@@ -2,6 +2,7 @@
 // nnsim-digest: options, the instances of a run, and the per-instance output.
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,19 @@ void write_instances(io::File& file, const std::vector<anneal::Instance>& instan
 /// The exact enumeration as write_instances wrote it to /instances/<name>/exact_* (maps, counts,
 /// nodes, measured seconds; complete and listing_complete both from exact_complete).
 anneal::ExactResult read_exact(const io::Group& instance_group, const anneal::Instance& instance);
+
+/// What a suspended run hands to the ensemble layer (nnsim::Suspended, scheduler.hpp) to
+/// continue later: the engine's snapshot plus what the driver gathered so far.
+struct TaskState {
+  anneal::AnnealSnapshot<anneal::DigestState> snapshot;
+  std::set<anneal::RestrictionMap> found;  ///< distinct solutions met so far
+  double seconds = 0;                      ///< measured wall time of the run so far
+  double seconds_to_solution = 0;          ///< measured; NaN while none
+};
+/// The bytes of a TaskState (suspend.cpp) and back; decode throws std::runtime_error if they are
+/// not such bytes (truncated, trailing, wrong magic).
+std::vector<unsigned char> encode_task_state(const TaskState& state);
+TaskState decode_task_state(const std::vector<unsigned char>& bytes);
 
 /// Values of a task, in this order (EnsembleSpec observables).
 enum TaskValue : std::size_t {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "core/grid.hpp"
 #include "core/log.hpp"
@@ -279,6 +280,8 @@ using namespace nnsim::digest_app;
 namespace an = nnsim::anneal;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// The engine suspends a run only with a trivially copyable schedule (annealer.hpp).
+static_assert(std::is_trivially_copyable_v<an::Schedule>, "nnsim-digest runs must be suspendable");
 
 int run(const MpiEnvironment& mpi, int argc, char** argv) {
   CommonOptions common;
@@ -384,15 +387,34 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     const auto& options = point_options[task.point];
     const auto& instance = problem.instance();
     RandomStream rng(seed, keys[task.point], task.sample, 0);
-    std::set<an::RestrictionMap> found;
-    const auto start = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-    double first_seconds = kNaN;
+    // A run stopped mid-way (a signal, --time-limit) hands its state to the ensemble layer
+    // (nnsim::Suspended) and, after --resume, continues from it with the same result.
+    TaskState saved;
+    saved.seconds_to_solution = kNaN;
     an::AnnealControl<an::DigestState> control;
+    if (!task.resume_state.empty()) {
+      saved = decode_task_state(task.resume_state);
+      control.resume = &saved.snapshot;
+    }
+    std::set<an::RestrictionMap>& found = saved.found;
+    const auto start = std::chrono::steady_clock::now();
+    const double seconds_before = saved.seconds;
+    auto elapsed = [&] {
+      return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    double& first_seconds = saved.seconds_to_solution;
     control.cancel = &cancel;
     control.on_solution = [&](const an::DigestState& state, std::uint64_t) {
       if (found.empty()) first_seconds = elapsed();
       found.insert(problem.map(state));
+    };
+    control.suspend = [&](const an::AnnealSnapshot<an::DigestState>& snapshot) {
+      TaskState state;
+      state.snapshot = snapshot;
+      state.found = found;
+      state.seconds = elapsed();
+      state.seconds_to_solution = first_seconds;
+      throw Suspended(encode_task_state(state));
     };
     const auto r = an::minimize(problem, options, rng, control);
     const double seconds = elapsed();

@@ -12,7 +12,9 @@
 //
 // A run is a pure function of (problem, options, random stream): the engine takes the caller's
 // RandomStream, never seeds, never reads a clock, and runs in the caller's thread. Progress,
-// solution collection and early stopping are callbacks (AnnealControl).
+// solution collection and early stopping are callbacks (AnnealControl); so is suspension: a
+// cancelled run can hand back an AnnealSnapshot of everything its rest depends on, and a run
+// given that snapshot continues it to the result of the uninterrupted run, bit for bit.
 
 #include <atomic>
 #include <cmath>
@@ -77,21 +79,6 @@ struct LevelReport {
   double acceptance = 0;       ///< acceptance rate of the level (coldest replica's)
 };
 
-/// Callbacks and cancellation; all optional.
-template <class State>
-struct AnnealControl {
-  /// Called at every visit to a solution (energy <= target + tolerance), with the step count at
-  /// the visit. A visit is the first state of a run (step of the run's start) or a state reached
-  /// by an accepted move; rejected moves and replica swaps are not visits.
-  std::function<void(const State& state, std::uint64_t step)> on_solution;
-  /// Called at the end of every level with the (coldest) current state; returning false ends
-  /// the run (StopReason::kCallback).
-  std::function<bool(const LevelReport& report, const State& state)> on_level;
-  /// Polled every kCancelPollSteps steps and at the start; when true the engine throws
-  /// nnsim::Cancelled.
-  const std::atomic<bool>* cancel = nullptr;
-};
-
 inline constexpr std::uint64_t kCancelPollSteps = 4096;
 
 struct TracePoint {
@@ -131,6 +118,61 @@ struct AnnealResult {
   std::vector<double> swap_acceptance;     ///< accepted / attempted swaps of rungs (i, i+1)
   double swap_acceptance_rate = 0;         ///< over all pairs
 };
+
+/// Everything the rest of a run depends on, taken between two steps when a suspendable run sees
+/// its cancel flag (AnnealControl::suspend); a run given it as AnnealControl::resume (same
+/// problem, options, schedule and random stream) continues from there and ends with the result
+/// of the uninterrupted run, bit for bit. Plain data: a caller serialises it (with its State).
+template <class State>
+struct AnnealSnapshot {
+  AnnealResult<State> result;      ///< counters, best state, trace and temperatures so far
+  bool have_best = false;
+  std::uint64_t rng_position = 0;  ///< words drawn from the run's stream (RandomStream::position)
+  bool replica_exchange = false;
+  std::vector<State> states;     ///< annealing: the chain; replica exchange: the replicas by rung
+  std::vector<double> energies;  ///< their current (summed) energies
+  /// Annealing: the run since the last restart and its current level; replica exchange: the
+  /// interrupted segment of one replica (level_steps, level_step) and round.
+  double run_best = 0;
+  std::uint64_t levels_without_improvement = 0;
+  double temperature = 0;
+  std::uint64_t level = 0;           ///< annealing: level of the current run; replica exchange: round
+  std::uint64_t level_steps = 0;     ///< steps of the interrupted level (segment)
+  std::uint64_t level_step = 0;      ///< steps of it done
+  std::uint64_t level_accepted = 0;  ///< moves of it accepted (annealing)
+  bool improved = false;
+  /// The cooling schedule object's bytes (schedules are trivially copyable; same build only).
+  std::vector<unsigned char> schedule;
+  std::uint64_t replica = 0;  ///< replica exchange: rung of the interrupted segment
+  std::uint64_t cold_proposed = 0, cold_accepted = 0;  ///< coldest rung's counts at the round's start
+  std::vector<std::uint64_t> proposed, accepted, swaps_tried, swaps_done;
+};
+
+/// Callbacks and cancellation; all optional.
+template <class State>
+struct AnnealControl {
+  /// Called at every visit to a solution (energy <= target + tolerance), with the step count at
+  /// the visit. A visit is the first state of a run (step of the run's start) or a state reached
+  /// by an accepted move; rejected moves and replica swaps are not visits.
+  std::function<void(const State& state, std::uint64_t step)> on_solution;
+  /// Called at the end of every level with the (coldest) current state; returning false ends
+  /// the run (StopReason::kCallback).
+  std::function<bool(const LevelReport& report, const State& state)> on_level;
+  /// Polled every kCancelPollSteps steps and at the start; when true the engine throws
+  /// nnsim::Cancelled (or suspends, see `suspend`).
+  const std::atomic<bool>* cancel = nullptr;
+  /// Suspension (optional): when set, a cancel seen at a poll after the start makes the engine
+  /// stop right after that step and call suspend(snapshot); it is meant to throw (e.g.
+  /// nnsim::Suspended with the serialised snapshot), and if it returns the engine throws
+  /// nnsim::Cancelled. A cancel that coincides with the end of the run (a solution with
+  /// stop_at_target, the budget) lets the run finish instead. Not for schedules that are not
+  /// trivially copyable (then a cancel throws nnsim::Cancelled as without it).
+  std::function<void(const AnnealSnapshot<State>& snapshot)> suspend;
+  /// A snapshot to continue instead of starting a run (see AnnealSnapshot); nullptr = start.
+  const AnnealSnapshot<State>* resume = nullptr;
+};
+
+
 
 /// Probability min(1, exp(-delta / T)) of accepting a move that changes H by delta (4.12);
 /// T = 0 accepts only delta <= 0, T = infinity accepts everything.

@@ -2,6 +2,10 @@
 // Template definitions of annealer.hpp (included at its end; not to be included directly).
 
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "core/error.hpp"
@@ -50,14 +54,22 @@ class RunBook {
  public:
   using State = typename P::State;
 
-  RunBook(const AnnealOptions& options, const AnnealControl<State>& control, AnnealResult<State>& result)
-      : options_(options), control_(control), result_(result) {
+  /// `suspendable`: a cancel seen after the start halts the loops (suspending()) instead of
+  /// throwing nnsim::Cancelled. `have_best`: a resumed run's best state is already in `result`.
+  RunBook(const AnnealOptions& options, const AnnealControl<State>& control, AnnealResult<State>& result,
+          bool suspendable = false, bool have_best = false)
+      : options_(options), control_(control), result_(result), have_best_(have_best) {
     poll_cancel();
+    suspendable_ = suspendable;
   }
 
   bool budget_left() const { return result_.steps < options_.max_steps; }
   std::uint64_t steps_left() const { return options_.max_steps - result_.steps; }
-  bool stopped() const { return stopped_; }
+  /// The loops end: the run stopped, or it is suspending. One flag, so the hot loop tests one bool.
+  bool stopped() const { return halted_; }
+  /// A cancel was seen and the run did not stop for another reason: take a snapshot now.
+  bool suspending() const { return suspending_ && !stopped_; }
+  bool have_best() const { return have_best_; }
 
   /// A state entered (run start or accepted move): best, solution visit, possibly stop.
   void visit(const State& state, double energy) {
@@ -99,6 +111,7 @@ class RunBook {
   void stop(StopReason reason) {
     if (stopped_) return;
     stopped_ = true;
+    halted_ = true;
     result_.stop_reason = reason;
   }
 
@@ -112,8 +125,11 @@ class RunBook {
   }
 
  private:
-  void poll_cancel() const {
-    if (control_.cancel != nullptr && control_.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+  void poll_cancel() {
+    if (control_.cancel == nullptr || !control_.cancel->load(std::memory_order_relaxed)) return;
+    if (!suspendable_) throw Cancelled();
+    suspending_ = true;
+    halted_ = true;
   }
 
   const AnnealOptions& options_;
@@ -121,7 +137,17 @@ class RunBook {
   AnnealResult<State>& result_;
   bool have_best_ = false;
   bool stopped_ = false;
+  bool suspending_ = false;
+  bool halted_ = false;  // stopped_ || suspending_
+  bool suspendable_ = false;
 };
+
+/// Hands `snapshot` to control.suspend, which is meant to throw; else the task is cancelled.
+template <class State>
+[[noreturn]] void suspend_run(const AnnealControl<State>& control, const AnnealSnapshot<State>& snapshot) {
+  control.suspend(snapshot);
+  throw Cancelled();
+}
 
 template <AnnealingProblem P>
 std::pair<double, double> resolve_temperatures(const P& problem, const AnnealOptions& options, RandomStream& rng) {
@@ -138,29 +164,79 @@ std::pair<double, double> resolve_temperatures(const P& problem, const AnnealOpt
 template <AnnealingProblem P, CoolingSchedule S>
 void run_annealing(const P& problem, S schedule, const AnnealOptions& options, RandomStream& rng,
                    const AnnealControl<typename P::State>& control, AnnealResult<typename P::State>& result) {
-  RunBook<P> book(options, control, result);
-  const auto [t0, t_end] = resolve_temperatures(problem, options, rng);
-  result.initial_temperature = t0;
-  result.final_temperature = t_end;
+  using State = typename P::State;
+  // A snapshot holds the schedule's bytes: only trivially copyable schedules can be suspended.
+  constexpr bool kSuspendable = std::is_trivially_copyable_v<S>;
+  const AnnealSnapshot<State>* resume = control.resume;
+  if (resume != nullptr) {
+    if (!kSuspendable || resume->replica_exchange || resume->states.size() != 1 || resume->energies.size() != 1 ||
+        resume->schedule.size() != sizeof(S)) {
+      throw std::invalid_argument("anneal: the snapshot to resume is not one of simulated annealing with this schedule");
+    }
+    result = resume->result;
+  }
+  RunBook<P> book(options, control, result, kSuspendable && static_cast<bool>(control.suspend),
+                  resume != nullptr && resume->have_best);
   const double tolerance = options.energy_tolerance;
   const std::uint64_t per_level = options.steps_per_temperature;
-
-  auto state = problem.random_state(rng);
-  double energy = static_cast<double>(problem.energy(state));
-  book.trace(energy);
-  book.visit(state, energy);
+  double t0 = 0, t_end = 0;
+  State state{};
+  double energy = 0;
+  // The current run (since the start or the last restart) and level; a snapshot's fields.
+  double run_best = 0;
+  std::uint64_t levels_without_improvement = 0;
+  double temperature = 0;
+  std::uint64_t level = 0;
+  std::uint64_t steps = 0;  // of the level
+  std::uint64_t k = 0;      // steps of the level done
+  LevelStats stats{};
+  bool improved = false;
+  bool resuming = resume != nullptr;
+  if (resume != nullptr) {
+    t0 = result.initial_temperature;
+    t_end = result.final_temperature;
+    rng.seek(resume->rng_position);
+    state = resume->states.front();
+    energy = resume->energies.front();
+    run_best = resume->run_best;
+    levels_without_improvement = resume->levels_without_improvement;
+    temperature = resume->temperature;
+    level = resume->level;
+    steps = resume->level_steps;
+    k = resume->level_step;
+    stats = LevelStats{level, temperature, k, resume->level_accepted};
+    improved = resume->improved;
+    if constexpr (kSuspendable) std::memcpy(static_cast<void*>(&schedule), resume->schedule.data(), sizeof(S));
+  } else {
+    std::tie(t0, t_end) = resolve_temperatures(problem, options, rng);
+    result.initial_temperature = t0;
+    result.final_temperature = t_end;
+    state = problem.random_state(rng);
+    energy = static_cast<double>(problem.energy(state));
+    book.trace(energy);
+    book.visit(state, energy);
+  }
   while (!book.stopped()) {
     // One run: from `state` (fresh), cooling from T0, until the budget ends, a stop, or a restart.
-    double run_best = energy;
-    std::uint64_t levels_without_improvement = 0;
-    const std::uint64_t levels_left = (book.steps_left() + per_level - 1) / per_level;
-    double temperature = schedule.start({t0, t_end, std::max<std::uint64_t>(levels_left, 1)});
+    if (!resuming) {
+      run_best = energy;
+      levels_without_improvement = 0;
+      const std::uint64_t levels_left = (book.steps_left() + per_level - 1) / per_level;
+      temperature = schedule.start({t0, t_end, std::max<std::uint64_t>(levels_left, 1)});
+      level = 0;
+    }
     bool restart = false;
-    for (std::uint64_t level = 0; book.budget_left() && !book.stopped() && !restart; ++level) {
-      const std::uint64_t steps = std::min(per_level, book.steps_left());
-      LevelStats stats{level, temperature, 0, 0};
-      bool improved = false;
-      for (std::uint64_t k = 0; k < steps && !book.stopped(); ++k) {
+    for (;; ++level) {
+      if (resuming) {
+        resuming = false;  // continue the interrupted level
+      } else {
+        if (!book.budget_left() || book.stopped() || restart) break;
+        steps = std::min(per_level, book.steps_left());
+        stats = LevelStats{level, temperature, 0, 0};
+        improved = false;
+        k = 0;
+      }
+      for (; k < steps && !book.stopped(); ++k) {
         double change = 0;
         const bool accepted = chain_step(problem, state, temperature, rng, change);
         ++stats.proposed;
@@ -175,6 +251,27 @@ void run_annealing(const P& problem, S schedule, const AnnealOptions& options, R
           book.visit(state, energy);
         }
         book.trace(energy);
+      }
+      if constexpr (kSuspendable) {
+        if (book.suspending()) {
+          AnnealSnapshot<State> snapshot;
+          snapshot.result = result;
+          snapshot.have_best = book.have_best();
+          snapshot.rng_position = rng.position();
+          snapshot.states = {state};
+          snapshot.energies = {energy};
+          snapshot.run_best = run_best;
+          snapshot.levels_without_improvement = levels_without_improvement;
+          snapshot.temperature = temperature;
+          snapshot.level = level;
+          snapshot.level_steps = steps;
+          snapshot.level_step = k;
+          snapshot.level_accepted = stats.accepted;
+          snapshot.improved = improved;
+          snapshot.schedule.resize(sizeof(S));
+          std::memcpy(snapshot.schedule.data(), static_cast<const void*>(&schedule), sizeof(S));
+          suspend_run(control, snapshot);
+        }
       }
       // Re-evaluated once per level so that rounding in the summed Delta H cannot drift.
       energy = static_cast<double>(problem.energy(state));
@@ -197,34 +294,81 @@ template <AnnealingProblem P>
 void run_replica_exchange(const P& problem, const AnnealOptions& options, RandomStream& rng,
                           const AnnealControl<typename P::State>& control, AnnealResult<typename P::State>& result) {
   using State = typename P::State;
-  RunBook<P> book(options, control, result);
   const std::size_t replicas = options.replica_exchange.replicas;
-  std::vector<double> ladder = options.replica_exchange.temperatures;
-  if (ladder.empty()) {
-    const auto [t_max, t_min] = resolve_temperatures(problem, options, rng);
-    ladder = geometric_ladder(t_min, t_max, replicas);
+  const AnnealSnapshot<State>* resume = control.resume;
+  if (resume != nullptr) {
+    if (!resume->replica_exchange || resume->states.size() != replicas || resume->energies.size() != replicas ||
+        resume->proposed.size() != replicas || resume->accepted.size() != replicas ||
+        resume->swaps_tried.size() != replicas - 1 || resume->swaps_done.size() != replicas - 1 ||
+        resume->result.ladder.size() != replicas || resume->replica >= replicas) {
+      throw std::invalid_argument("anneal: the snapshot to resume is not one of replica exchange with " +
+                                  std::to_string(replicas) + " replicas");
+    }
+    result = resume->result;
   }
-  result.ladder = ladder;
-  result.final_temperature = ladder.front();
-  result.initial_temperature = ladder.back();
-
+  RunBook<P> book(options, control, result, static_cast<bool>(control.suspend),
+                  resume != nullptr && resume->have_best);
+  std::vector<double> ladder;
   std::vector<State> states;
   std::vector<double> energies;
-  states.reserve(replicas);
-  for (std::size_t r = 0; r < replicas; ++r) {
-    states.push_back(problem.random_state(rng));
-    energies.push_back(static_cast<double>(problem.energy(states.back())));
-  }
-  book.trace(energies.front());
-  for (std::size_t r = 0; r < replicas && !book.stopped(); ++r) book.visit(states[r], energies[r]);
-
   std::vector<std::uint64_t> proposed(replicas, 0), accepted(replicas, 0);
   std::vector<std::uint64_t> swaps_tried(replicas - 1, 0), swaps_done(replicas - 1, 0);
-  for (std::uint64_t round = 0; book.budget_left() && !book.stopped(); ++round) {
-    const std::uint64_t cold_proposed = proposed.front(), cold_accepted = accepted.front();
-    for (std::size_t r = 0; r < replicas && book.budget_left() && !book.stopped(); ++r) {
-      const std::uint64_t steps = std::min(options.replica_exchange.steps_per_exchange, book.steps_left());
-      for (std::uint64_t k = 0; k < steps && !book.stopped(); ++k) {
+  std::uint64_t round = 0;
+  bool resuming = resume != nullptr;
+  if (resume != nullptr) {
+    ladder = result.ladder;
+    rng.seek(resume->rng_position);
+    states = resume->states;
+    energies = resume->energies;
+    proposed = resume->proposed;
+    accepted = resume->accepted;
+    swaps_tried = resume->swaps_tried;
+    swaps_done = resume->swaps_done;
+    round = resume->level;
+  } else {
+    ladder = options.replica_exchange.temperatures;
+    if (ladder.empty()) {
+      const auto [t_max, t_min] = resolve_temperatures(problem, options, rng);
+      ladder = geometric_ladder(t_min, t_max, replicas);
+    }
+    result.ladder = ladder;
+    result.final_temperature = ladder.front();
+    result.initial_temperature = ladder.back();
+    states.reserve(replicas);
+    for (std::size_t r = 0; r < replicas; ++r) {
+      states.push_back(problem.random_state(rng));
+      energies.push_back(static_cast<double>(problem.energy(states.back())));
+    }
+    book.trace(energies.front());
+    for (std::size_t r = 0; r < replicas && !book.stopped(); ++r) book.visit(states[r], energies[r]);
+  }
+
+  for (;; ++round) {
+    std::uint64_t cold_proposed = 0, cold_accepted = 0;
+    std::size_t r = 0;
+    std::uint64_t steps = 0, k = 0;  // the current replica's segment and its steps done
+    bool resumed_segment = resuming;
+    if (resuming) {
+      resuming = false;
+      cold_proposed = resume->cold_proposed;
+      cold_accepted = resume->cold_accepted;
+      r = static_cast<std::size_t>(resume->replica);
+      steps = resume->level_steps;
+      k = resume->level_step;
+    } else {
+      if (!book.budget_left() || book.stopped()) break;
+      cold_proposed = proposed.front();
+      cold_accepted = accepted.front();
+    }
+    for (;; ++r) {
+      if (resumed_segment) {
+        resumed_segment = false;  // continue the interrupted segment
+      } else {
+        if (r >= replicas || !book.budget_left() || book.stopped()) break;
+        steps = std::min(options.replica_exchange.steps_per_exchange, book.steps_left());
+        k = 0;
+      }
+      for (; k < steps && !book.stopped(); ++k) {
         double change = 0;
         const bool accept = chain_step(problem, states[r], ladder[r], rng, change);
         ++proposed[r];
@@ -236,8 +380,29 @@ void run_replica_exchange(const P& problem, const AnnealOptions& options, Random
         }
         book.trace(energies.front());
       }
+      if (book.stopped()) break;
     }
-    for (std::size_t r = 0; r < replicas; ++r) energies[r] = static_cast<double>(problem.energy(states[r]));
+    if (book.suspending()) {
+      AnnealSnapshot<State> snapshot;
+      snapshot.result = result;
+      snapshot.have_best = book.have_best();
+      snapshot.rng_position = rng.position();
+      snapshot.replica_exchange = true;
+      snapshot.states = states;
+      snapshot.energies = energies;
+      snapshot.level = round;
+      snapshot.level_steps = steps;
+      snapshot.level_step = k;
+      snapshot.replica = r;
+      snapshot.cold_proposed = cold_proposed;
+      snapshot.cold_accepted = cold_accepted;
+      snapshot.proposed = proposed;
+      snapshot.accepted = accepted;
+      snapshot.swaps_tried = swaps_tried;
+      snapshot.swaps_done = swaps_done;
+      suspend_run(control, snapshot);
+    }
+    for (std::size_t i = 0; i < replicas; ++i) energies[i] = static_cast<double>(problem.energy(states[i]));
     if (book.stopped()) break;
     for (std::size_t i = round % 2; i + 1 < replicas; i += 2) {
       ++swaps_tried[i];

@@ -33,6 +33,12 @@ class ByteBuffer {
     append(values.data(), values.size() * sizeof(double));
   }
 
+  /// The length, then the raw bytes (a suspended task's state, scheduler.hpp).
+  void put_bytes(std::span<const unsigned char> data) {
+    put_u64(data.size());
+    append(data.data(), data.size());
+  }
+
   std::uint64_t get_u64() { return take<std::uint64_t>(); }
   std::int64_t get_i64() { return take<std::int64_t>(); }
   double get_double() { return take<double>(); }
@@ -50,6 +56,15 @@ class ByteBuffer {
     if (n) std::memcpy(values.data(), bytes_.data() + offset_, n * sizeof(double));
     offset_ += n * sizeof(double);
     return values;
+  }
+
+  std::vector<unsigned char> get_bytes() {
+    const auto n = get_u64();
+    require(n);
+    std::vector<unsigned char> data(bytes_.begin() + static_cast<std::ptrdiff_t>(offset_),
+                                    bytes_.begin() + static_cast<std::ptrdiff_t>(offset_ + n));
+    offset_ += n;
+    return data;
   }
 
   bool at_end() const { return offset_ >= bytes_.size(); }

@@ -13,6 +13,32 @@ constexpr const char* kFormat = "nnsim-checkpoint";
 // of fixed values only still writes, and reads, the files of earlier builds).
 constexpr std::int64_t kFormatVersion = 3;
 constexpr std::int64_t kFormatVersionWithRecords = 4;
+// 5: suspended task states (records optional); written only when there are any.
+constexpr std::int64_t kFormatVersionWithSuspended = 5;
+
+std::int64_t format_version_of(const Checkpoint& c) {
+  if (!c.suspended_ids.empty()) return kFormatVersionWithSuspended;
+  return c.records.empty() ? kFormatVersion : kFormatVersionWithRecords;
+}
+
+/// Offsets (n + 1) and concatenated bytes of the suspended states.
+std::pair<std::vector<std::uint64_t>, std::vector<std::uint8_t>> flatten_suspended(const Checkpoint& c) {
+  std::vector<std::uint64_t> offsets{0};
+  std::vector<std::uint8_t> bytes;
+  for (const auto& state : c.suspended_states) {
+    bytes.insert(bytes.end(), state.begin(), state.end());
+    offsets.push_back(bytes.size());
+  }
+  return {std::move(offsets), std::move(bytes)};
+}
+
+void hash_suspended(Hash64& hash, const Checkpoint& c) {
+  if (c.suspended_ids.empty()) return;
+  const auto [offsets, bytes] = flatten_suspended(c);
+  hash.update(c.suspended_ids.data(), c.suspended_ids.size() * sizeof(std::uint64_t));
+  hash.update(offsets.data(), offsets.size() * sizeof(std::uint64_t));
+  hash.update(bytes.data(), bytes.size());
+}
 
 void hash_records(Hash64& hash, const std::vector<FlatRecords>& records) {
   for (const auto& r : records) {
@@ -29,6 +55,7 @@ std::uint64_t content_checksum(const Checkpoint& c) {
   hash.update(c.task_ids.data(), c.task_ids.size() * sizeof(std::uint64_t));
   hash.update(c.values.data(), c.values.size() * sizeof(double));
   hash_records(hash, c.records);
+  hash_suspended(hash, c);
   return hash.digest();
 }
 
@@ -37,7 +64,10 @@ void write_header(io::Group& root, const Checkpoint& c, std::uint64_t checksum) 
     throw std::logic_error("save_checkpoint: records do not match the record observables");
   }
   root.set_attribute("format", kFormat);
-  root.set_attribute("format_version", c.records.empty() ? kFormatVersion : kFormatVersionWithRecords);
+  if (c.suspended_ids.size() != c.suspended_states.size()) {
+    throw std::logic_error("save_checkpoint: suspended states do not match their task ids");
+  }
+  root.set_attribute("format_version", format_version_of(c));
   root.set_attribute("parameters_json", c.parameters_json);
   root.set_attribute("git_commit", c.git_commit);
   root.set_attribute("num_points", c.num_points);
@@ -62,6 +92,33 @@ void write_records(io::Group& root, const Checkpoint& c, std::uint64_t done) {
     auto group = root.require_group("records/" + c.record_observables[k]);
     group.write("offsets", r.offsets);
     group.write("values", r.values, {r.rows(), r.width});
+  }
+}
+
+void write_suspended(io::Group& root, const Checkpoint& c) {
+  if (c.suspended_ids.empty()) return;
+  const auto [offsets, bytes] = flatten_suspended(c);
+  auto group = root.require_group("suspended");
+  group.write("task_ids", c.suspended_ids);
+  group.write("offsets", offsets);
+  group.write("bytes", bytes);
+}
+
+void read_suspended(const io::Group& root, Checkpoint& c, const std::string& path) {
+  const std::string where = "checkpoint '" + path + "' is corrupt: /suspended";
+  const auto group = root.open_group("suspended");
+  c.suspended_ids = group.read<std::uint64_t>("task_ids");
+  const auto offsets = group.read<std::uint64_t>("offsets");
+  const auto bytes = group.read<std::uint8_t>("bytes");
+  if (c.suspended_ids.empty() || offsets.size() != c.suspended_ids.size() + 1 || offsets.front() != 0 ||
+      offsets.back() != bytes.size()) {
+    throw UsageError(where + "/offsets does not match its task ids and bytes");
+  }
+  for (std::size_t i = 0; i < c.suspended_ids.size(); ++i) {
+    if (offsets[i + 1] <= offsets[i]) throw UsageError(where + "/offsets do not increase");
+    if (i > 0 && c.suspended_ids[i] <= c.suspended_ids[i - 1]) throw UsageError(where + "/task_ids are unsorted");
+    c.suspended_states.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(offsets[i]),
+                                    bytes.begin() + static_cast<std::ptrdiff_t>(offsets[i + 1]));
   }
 }
 
@@ -105,6 +162,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
     root.write("task_ids", c.task_ids);
     root.write("values", c.values, {c.task_ids.size(), c.values_per_task()});
     write_records(root, c, c.task_ids.size());
+    write_suspended(root, c);
     file.close();
   }
   output.commit();
@@ -132,6 +190,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, std::spa
     hash.update(values.data() + first * width, (end - first) * width * sizeof(double));
   }
   hash_records(hash, header.records);
+  hash_suspended(hash, header);
   io::AtomicOutput output(path, /*overwrite=*/true);
   {
     auto file = io::File::create(output.temporary_path(), /*truncate=*/true);
@@ -140,6 +199,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, std::spa
     root.write("task_ids", ids);
     root.write_rows("values", values.data(), done.size(), width, 0, width, runs, {ids.size(), width});
     write_records(root, header, ids.size());
+    write_suspended(root, header);
     file.close();
   }
   output.commit();
@@ -154,10 +214,10 @@ Checkpoint load_checkpoint(const std::string& path) {
       throw UsageError("'" + path + "' is not an nnsim checkpoint");
     }
     const auto version = root.attribute<std::int64_t>("format_version");
-    if (version != kFormatVersion && version != kFormatVersionWithRecords) {
+    if (version != kFormatVersion && version != kFormatVersionWithRecords && version != kFormatVersionWithSuspended) {
       throw UsageError("checkpoint '" + path + "' has format version " + std::to_string(version) +
                        ", which this build does not read (it reads versions " + std::to_string(kFormatVersion) +
-                       " and " + std::to_string(kFormatVersionWithRecords) +
+                       " to " + std::to_string(kFormatVersionWithSuspended) +
                        "); resume with the build that wrote it, or pass --force to start afresh");
     }
     c.parameters_json = root.string_attribute("parameters_json");
@@ -176,7 +236,11 @@ Checkpoint load_checkpoint(const std::string& path) {
       throw UsageError("checkpoint '" + path + "' is corrupt: /values has the wrong shape");
     }
     c.values = values.read<double>();
-    if (version == kFormatVersionWithRecords) read_records(root, c, path);
+    if (version == kFormatVersionWithRecords ||
+        (version == kFormatVersionWithSuspended && root.exists("record_observables"))) {
+      read_records(root, c, path);
+    }
+    if (version == kFormatVersionWithSuspended) read_suspended(root, c, path);
     if (!root.has_attribute("content_checksum") ||
         root.attribute<std::uint64_t>("content_checksum") != content_checksum(c)) {
       throw UsageError("checkpoint '" + path +
@@ -191,6 +255,9 @@ Checkpoint load_checkpoint(const std::string& path) {
     if (c.task_ids[i] >= total || (i > 0 && c.task_ids[i] <= c.task_ids[i - 1])) {
       throw UsageError("checkpoint '" + path + "' is corrupt: task ids out of range or unsorted");
     }
+  }
+  for (const auto id : c.suspended_ids) {
+    if (id >= total) throw UsageError("checkpoint '" + path + "' is corrupt: suspended task ids out of range");
   }
   return c;
 }

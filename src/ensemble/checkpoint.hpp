@@ -2,8 +2,11 @@
 // Checkpoints of an ensemble run: which tasks are complete and their per-task values. Tasks
 // are pure functions of (parameters, seed, point, sample), so nothing else needs saving: a
 // resumed run recomputes the missing tasks and ends with exactly the numbers of an
-// uninterrupted one. Layout (fixed paths; load mirrors save):
-//   attrs  format ("nnsim-checkpoint"), format_version (3 without record observables, 4 with),
+// uninterrupted one. The one addition: the mid-run states of suspendable tasks that were in
+// flight at the stop (scheduler.hpp), from which the resumed run continues them. Layout (fixed
+// paths; load mirrors save):
+//   attrs  format ("nnsim-checkpoint"), format_version (3 without record observables, 4 with,
+//          5 with suspended task states),
 //          parameters_json, git_commit, num_points, samples_per_point, content_checksum
 //          (uint64: fmix64(FNV-1a-64) of parameters_json, the task id bytes, the value bytes and,
 //          in version 4, per record observable its offset bytes and value bytes; checked on load)
@@ -17,8 +20,16 @@
 //   /records/<name>/offsets     uint64 [done + 1]  rows of the i-th done task (task_ids[i]) are
 //                               offsets[i] .. offsets[i+1]
 //   /records/<name>/values      float64 [rows, width]
+// Version 5 only (a run stopped while suspendable tasks were in flight, scheduler.hpp): the
+// record datasets above if the experiment has record observables, and
+//   /suspended/task_ids   uint64 [suspended]      ids of tasks not done that left a state, ascending
+//   /suspended/offsets    uint64 [suspended + 1]  the state of the i-th is bytes offsets[i] .. offsets[i+1]
+//   /suspended/bytes      uint8 [total]           the states (opaque to this layer)
+// the checksum then also covering the suspended ids, offsets and bytes.
 // A run without record observables writes version 3, the format of earlier builds, which still
-// read those files; a version 4 file is refused by them as an unsupported version.
+// read those files; a version 4 file is refused by them as an unsupported version, and so is a
+// version 5 one (written only when a checkpoint holds suspended states), so an older build
+// never silently restarts a task whose mid-run state the file holds.
 
 #include <cstdint>
 #include <span>
@@ -41,6 +52,9 @@ struct Checkpoint {
   std::vector<std::string> record_observables;  ///< names of the record observables (may be empty)
   /// [record observable]: entry i holds the rows of task task_ids[i]; its width is the row width.
   std::vector<FlatRecords> records;
+  /// Tasks not done that left a suspended state (ascending ids) and their states.
+  std::vector<std::uint64_t> suspended_ids;
+  std::vector<std::vector<unsigned char>> suspended_states;
   std::uint64_t values_per_task() const {
     std::uint64_t total = 0;
     for (const auto w : widths) total += w;

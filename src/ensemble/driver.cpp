@@ -218,6 +218,10 @@ int run_gridded_experiment(const GriddedExperiment& experiment, const CommonOpti
   control.git_commit = kGitCommit;
   control.resume_from = resume.get();
   const EnsembleResult result = run_ensemble(spec, control, comm);
+  if (mpi.rank() == 0 && result.tasks_continued > 0) {
+    log::info(std::to_string(result.tasks_continued) +
+              " task(s) continued from the mid-run state they were suspended in (not started again)");
+  }
 
   if (!result.complete) {
     if (mpi.rank() == 0) {

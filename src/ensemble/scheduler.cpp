@@ -47,7 +47,11 @@ struct Outcome {
   bool cancelled = false;
   std::vector<double> values;
   std::vector<std::vector<double>> records;  // per record observable
+  std::vector<unsigned char> state;          // cancelled: the state of nnsim::Suspended, if any
 };
+
+// The second word of a task's outcome in a message.
+enum OutcomeKind : std::uint64_t { kDone = 0, kCancelled = 1, kSuspended = 2 };
 
 void send(const ByteBuffer& b, int dest, int tag, MPI_Comm comm) {
   // MPI counts in int; a report of tasks with very long records could pass 2 GiB.
@@ -72,18 +76,23 @@ bool try_receive(int tag, MPI_Comm comm, ByteBuffer& out, int& source) {
   return true;
 }
 
-// A task's message: id, cancelled flag, then (unless cancelled) its values and, per record
-// observable, the number of record values and the values. Without records the bytes are those
-// of a fixed-values-only run.
+// A task's message: id, outcome kind, then for a done task its values and, per record
+// observable, the number of record values and the values; for a suspended task the length and
+// bytes of its state. Without records the bytes are those of a fixed-values-only run.
 void put_outcomes(ByteBuffer& b, const std::vector<Outcome>& outcomes, std::size_t num_observables,
                   std::size_t num_records) {
   b.put_u64(static_cast<std::uint64_t>(outcomes.size()));
   for (const auto& o : outcomes) {
     b.put_u64(o.id);
-    b.put_u64(static_cast<std::uint64_t>(o.cancelled));
     if (!o.cancelled) {
+      b.put_u64(kDone);
       for (std::size_t k = 0; k < num_observables; ++k) b.put_double(o.values[k]);
       for (std::size_t k = 0; k < num_records; ++k) b.put_doubles(o.records[k]);
+    } else if (o.state.empty()) {
+      b.put_u64(kCancelled);
+    } else {
+      b.put_u64(kSuspended);
+      b.put_bytes(o.state);
     }
   }
 }
@@ -92,7 +101,9 @@ std::vector<Outcome> get_outcomes(ByteBuffer& b, std::size_t num_observables, st
   std::vector<Outcome> outcomes(b.get_u64());
   for (auto& o : outcomes) {
     o.id = b.get_u64();
-    o.cancelled = b.get_u64() != 0;
+    const auto kind = b.get_u64();
+    o.cancelled = kind != kDone;
+    if (kind == kSuspended) o.state = b.get_bytes();
     if (!o.cancelled) {
       o.values.resize(num_observables);
       for (auto& v : o.values) v = b.get_double();
@@ -159,6 +170,9 @@ class LocalPool {
       }
     } catch (const Cancelled&) {
       outcome.cancelled = true;
+    } catch (Suspended& suspended) {
+      outcome.cancelled = true;
+      outcome.state = std::move(suspended.state);
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex_);
       if (error_.empty()) error_ = "task (point " + std::to_string(task.point) + ", sample " +
@@ -194,7 +208,7 @@ class LocalPool {
   void cancel() {
     cancel_ = true;
     std::lock_guard lock(mutex_);
-    for (const auto& t : queue_) finished_.push_back(Outcome{t.id, true, {}, {}});
+    for (const auto& t : queue_) finished_.push_back(Outcome{t.id, true, {}, {}, {}});
     queue_.clear();
   }
   void shutdown() {
@@ -235,8 +249,9 @@ class LocalPool {
   std::string error_;
 };
 
-Task task_of(std::uint64_t id, const EnsembleSpec& spec) {
-  return Task{id, id / spec.samples_per_point, spec.first_sample + id % spec.samples_per_point};
+Task task_of(std::uint64_t id, const EnsembleSpec& spec, std::vector<unsigned char> resume_state = {}) {
+  return Task{id, id / spec.samples_per_point, spec.first_sample + id % spec.samples_per_point,
+              std::move(resume_state)};
 }
 
 /// Polling with a short back-off: responsive (well under a millisecond when busy) without
@@ -278,6 +293,14 @@ class RootCoordinator {
         throw std::logic_error("run_ensemble: the checkpoint to resume has " + std::to_string(c.records.size()) +
                                " record observables, the experiment " + std::to_string(spec.records.size()));
       }
+      if (c.suspended_ids.size() != c.suspended_states.size()) {
+        throw std::logic_error("run_ensemble: the checkpoint's suspended states do not match their task ids");
+      }
+      for (std::size_t i = 0; i < c.suspended_ids.size(); ++i) {
+        result_.suspended[c.suspended_ids[i]] = std::move(c.suspended_states[i]);
+      }
+      std::vector<std::uint64_t>().swap(c.suspended_ids);
+      std::vector<std::vector<unsigned char>>().swap(c.suspended_states);
       std::vector<std::vector<double>> records(spec.records.size());
       for (std::size_t i = 0; i < c.task_ids.size(); ++i) {
         for (std::size_t k = 0; k < records.size(); ++k) {
@@ -294,6 +317,13 @@ class RootCoordinator {
       std::vector<double>().swap(c.values);  // consumed: rank 0 keeps one copy of the values
       std::vector<std::uint64_t>().swap(c.task_ids);
       std::vector<FlatRecords>().swap(c.records);
+      for (auto it = result_.suspended.begin(); it != result_.suspended.end();) {
+        it = it->first >= total || result_.done[it->first] ? result_.suspended.erase(it) : std::next(it);
+      }
+      if (!result_.suspended.empty()) {
+        log::info("resuming " + std::to_string(result_.suspended.size()) +
+                  " suspended task(s) from their mid-run state");
+      }
     }
     // Most expensive points first (longest-processing-time heuristic); ties in id order.
     std::vector<std::uint64_t> order;
@@ -345,7 +375,7 @@ class RootCoordinator {
       if (!stopping_) {
         const std::size_t target = 2 * static_cast<std::size_t>(std::max(workers_here_, 1));
         for (std::size_t load = pool_.load(); load < target && !pending_.empty(); ++load) {
-          pool_.push(task_of(pending_.front(), spec_));
+          pool_.push(task_of(pending_.front(), spec_, saved_state(pending_.front())));
           pending_.pop_front();
           events = true;
         }
@@ -398,7 +428,20 @@ class RootCoordinator {
     if (!cost_.empty()) work_done_ += cost_[id / spec_.samples_per_point];
   }
   void absorb(Outcome& o) {
-    if (!o.cancelled) record(o.id, o.values, std::move(o.records));
+    if (!o.cancelled) {
+      if (result_.done[o.id]) return;
+      record(o.id, o.values, std::move(o.records));
+      if (result_.suspended.erase(o.id) > 0) ++result_.tasks_continued;
+    } else if (!o.state.empty() && !result_.done[o.id]) {
+      result_.suspended[o.id] = std::move(o.state);
+    }
+  }
+  /// A copy of the suspended state of task `id` (empty if none): rank 0 keeps its own until the
+  /// task completes or hands back a newer one, so a task cancelled before it suspends again
+  /// loses nothing.
+  std::vector<unsigned char> saved_state(std::uint64_t id) const {
+    const auto it = result_.suspended.find(id);
+    return it == result_.suspended.end() ? std::vector<unsigned char>{} : it->second;
   }
 
   void begin_stop(const std::string& reason) {
@@ -438,6 +481,7 @@ class RootCoordinator {
       reply.put_u64(n);
       for (std::uint64_t i = 0; i < n; ++i) {
         reply.put_u64(pending_.front());
+        reply.put_bytes(saved_state(pending_.front()));
         pending_.pop_front();
       }
     }
@@ -523,7 +567,10 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
       if (kind == kAssign) {
         request_outstanding = false;
         const auto n = message.get_u64();
-        for (std::uint64_t i = 0; i < n; ++i) pool.push(task_of(message.get_u64(), spec));
+        for (std::uint64_t i = 0; i < n; ++i) {
+          const auto id = message.get_u64();
+          pool.push(task_of(id, spec, message.get_bytes()));
+        }
         if (no_more) pool.cancel();  // a stop crossed this assignment: hand the tasks back
       } else if (kind == kNoMore) {
         request_outstanding = false;
@@ -591,6 +638,10 @@ Checkpoint make_checkpoint(const EnsembleSpec& spec, const RunControl& control, 
                     result.values.begin() + static_cast<std::ptrdiff_t>((id + 1) * nobs));
   }
   for (const auto& column : result.records) c.records.push_back(flatten(column, result.done));
+  for (const auto& [id, state] : result.suspended) {
+    c.suspended_ids.push_back(id);
+    c.suspended_states.push_back(state);
+  }
   return c;
 }
 
@@ -600,6 +651,10 @@ void save_result_checkpoint(const std::string& path, const EnsembleSpec& spec, c
   // Records are many small arrays by task id; the file wants them concatenated: one copy of the
   // records (not of the fixed values), released after the write.
   for (const auto& column : result.records) header.records.push_back(flatten(column, result.done));
+  for (const auto& [id, state] : result.suspended) {  // small: one state per task in flight
+    header.suspended_ids.push_back(id);
+    header.suspended_states.push_back(state);
+  }
   save_checkpoint(path, header, result.values, result.done);
 }
 

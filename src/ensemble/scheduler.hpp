@@ -11,12 +11,24 @@
 // Besides its fixed values a task may return variable-length records (ensemble/records.hpp):
 // EnsembleSpec::records names them and run_with_records computes them. They travel with the
 // task's values (over MPI, into checkpoints, back on resume) and come out in task order.
+//
+// Suspendable tasks. A task that polls its CancelFlag may, instead of throwing nnsim::Cancelled
+// (its work is lost and it reruns from scratch), throw nnsim::Suspended{bytes}: a non-empty
+// serialisation of everything the rest of its computation depends on (its own format). The
+// task then counts as not done, like a cancelled one, but the scheduler carries the bytes to
+// rank 0 with the outcome, keeps them by task id, writes them into the checkpoint (format
+// version 5, checkpoint.hpp) and, when a resumed run hands the task out again, gives them back
+// as Task::resume_state, so the task continues where it stopped. A task cancelled again before
+// it throws a newer Suspended keeps its older state; a task that completes drops it. The contract is the
+// one of every task: the values and records of a task resumed from its state must equal, bit
+// for bit, those of an uninterrupted run. Tasks that never throw Suspended behave as before.
 
 #include <mpi.h>
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,10 +41,22 @@ struct Task {
   std::uint64_t id = 0;     ///< point * samples_per_point + (sample - first_sample)
   std::uint64_t point = 0;  ///< index of the point in this run
   std::uint64_t sample = 0; ///< sample number: first_sample + index of the sample in this run
+  /// The bytes of an earlier nnsim::Suspended of this task (file comment); empty = start afresh.
+  std::vector<unsigned char> resume_state;
 };
 
-/// Set when a run is stopping; long kernels may poll it and throw nnsim::Cancelled.
+/// Set when a run is stopping; long kernels may poll it and throw nnsim::Cancelled, or
+/// nnsim::Suspended to hand back their partial state.
 using CancelFlag = std::atomic<bool>;
+
+/// Thrown by a task that saw its CancelFlag and hands back its partial state (file comment).
+/// An empty state counts as a plain cancellation.
+class Suspended : public std::exception {
+ public:
+  explicit Suspended(std::vector<unsigned char> bytes) : state(std::move(bytes)) {}
+  const char* what() const noexcept override { return "task suspended"; }
+  std::vector<unsigned char> state;
+};
 
 /// What a task of an experiment with record observables returns.
 struct TaskOutput {
@@ -102,6 +126,10 @@ struct EnsembleResult {
   std::vector<RecordColumn> records;
   std::uint64_t tasks_done = 0;        ///< including resumed ones
   std::uint64_t tasks_resumed = 0;     ///< taken from the checkpoint
+  /// Tasks completed in this run that continued from a suspended state (Task::resume_state).
+  std::uint64_t tasks_continued = 0;
+  /// Suspended states of tasks not done (task id -> bytes), written into checkpoints.
+  std::map<std::uint64_t, std::vector<unsigned char>> suspended;
   double elapsed_seconds = 0;
   std::string checkpoint_written;      ///< path of the final checkpoint, if one was written
 };

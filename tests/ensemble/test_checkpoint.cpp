@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -389,4 +390,80 @@ TEST(Checkpoint, SavingFromTheResultEqualsSavingACopyWithRecords) {
     EXPECT_EQ(std::vector<double>(pairs.begin(), pairs.end()), expected_pairs[i]) << i;
     EXPECT_EQ(std::vector<double>(trace.begin(), trace.end()), expected_trace[i]) << i;
   }
+}
+
+// Suspended task states (scheduler.hpp) survive the round trip byte for byte, with and without
+// record observables, in format version 5; a checkpoint without any keeps version 3 or 4.
+TEST(Checkpoint, SuspendedStatesRoundTripInFormatVersion5) {
+  for (const bool with_records : {false, true}) {
+    const auto path = (scratch() / (with_records ? "suspended_records.checkpoint.h5" : "suspended.checkpoint.h5")).string();
+    auto c = with_records ? sample_checkpoint_with_records() : sample_checkpoint();
+    const std::uint64_t not_done = c.task_ids[0] + 1;  // 1: not among the done ids of either sample
+    ASSERT_EQ(std::count(c.task_ids.begin(), c.task_ids.end(), not_done), 0);
+    c.suspended_ids = {not_done, c.num_points * c.samples_per_point - 1};
+    c.suspended_states = {{0, 1, 2, 255, 0}, {42}};
+    save_checkpoint(path, c);
+    EXPECT_EQ(format_version_of(path), 5);
+    const auto d = load_checkpoint(path);
+    EXPECT_EQ(d.task_ids, c.task_ids);
+    EXPECT_EQ(d.values, c.values);
+    EXPECT_EQ(d.record_observables, c.record_observables);
+    ASSERT_EQ(d.records.size(), c.records.size());
+    for (std::size_t k = 0; k < c.records.size(); ++k) {
+      EXPECT_EQ(d.records[k].offsets, c.records[k].offsets);
+      EXPECT_EQ(d.records[k].values, c.records[k].values);
+    }
+    EXPECT_EQ(d.suspended_ids, c.suspended_ids);
+    EXPECT_EQ(d.suspended_states, c.suspended_states);
+
+    // One state byte edited: refused by the checksum.
+    {
+      const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      ASSERT_GE(file, 0);
+      const hid_t data = H5Dopen2(file, "suspended/bytes", H5P_DEFAULT);
+      ASSERT_GE(data, 0);
+      std::vector<std::uint8_t> bytes = {0, 1, 2, 254, 0, 42};
+      ASSERT_GE(H5Dwrite(data, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), 0);
+      H5Dclose(data);
+      H5Fclose(file);
+    }
+    try {
+      load_checkpoint(path);
+      ADD_FAILURE() << "an edited suspended state was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+    }
+    c.suspended_ids.clear();
+    c.suspended_states.clear();
+    save_checkpoint(path, c);
+    EXPECT_EQ(format_version_of(path), with_records ? 4 : 3);
+  }
+}
+
+// The run's own writer (save_result_checkpoint) stores the result's suspended states like a copy.
+TEST(Checkpoint, SavingFromTheResultKeepsSuspendedStates) {
+  EnsembleSpec spec;
+  spec.num_points = 2;
+  spec.samples_per_point = 3;
+  spec.observables = {"x"};
+  RunControl control;
+  control.parameters_json = "{}";
+  control.git_commit = "abc";
+  EnsembleResult result;
+  result.values = {1, std::nan(""), 3, std::nan(""), 5, 6};
+  result.done = {1, 0, 1, 0, 1, 1};
+  result.tasks_done = 4;
+  result.suspended[3] = {9, 8, 7};
+  result.suspended[1] = {1};
+  const auto a = (scratch() / "suspended_result.checkpoint.h5").string();
+  const auto b = (scratch() / "suspended_copy.checkpoint.h5").string();
+  save_result_checkpoint(a, spec, control, result);
+  save_checkpoint(b, make_checkpoint(spec, control, result));
+  const auto ca = load_checkpoint(a), cb = load_checkpoint(b);
+  EXPECT_EQ(ca.task_ids, (std::vector<std::uint64_t>{0, 2, 4, 5}));
+  EXPECT_EQ(ca.suspended_ids, (std::vector<std::uint64_t>{1, 3}));
+  EXPECT_EQ(ca.suspended_states, (std::vector<std::vector<unsigned char>>{{1}, {9, 8, 7}}));
+  EXPECT_EQ(cb.suspended_ids, ca.suspended_ids);
+  EXPECT_EQ(cb.suspended_states, ca.suspended_states);
+  EXPECT_EQ(cb.values, ca.values);
 }
