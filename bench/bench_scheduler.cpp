@@ -263,7 +263,7 @@ int run_loop(const Args& a) {
   nnsim::CancelFlag cancel{false};
   const auto t = Clock::now();
   for (std::uint64_t id = 0; id < a.tasks; ++id) {
-    const auto v = spec.run(nnsim::Task{id, id / spec.samples_per_point, id % spec.samples_per_point}, cancel);
+    const auto v = spec.run(nnsim::Task{id, id / spec.samples_per_point, id % spec.samples_per_point, {}}, cancel);
     std::copy(v.begin(), v.end(), values.begin() + static_cast<std::ptrdiff_t>(id * nv));
   }
   const double wall = seconds_since(t);

@@ -88,7 +88,7 @@ EnsembleSpec make_spec(int sleep_us = 0) {
   return spec;
 }
 
-Task task_of(std::uint64_t id) { return Task{id, id / kSamples, kFirstSample + id % kSamples}; }
+Task task_of(std::uint64_t id) { return Task{id, id / kSamples, kFirstSample + id % kSamples, {}}; }
 
 bool same_bits(const std::vector<double>& a, std::span<const double> b) {
   if (a.size() != b.size()) return false;
