@@ -35,6 +35,7 @@ struct DigestOptions {
   bool continue_after_solution = false;
   std::uint64_t trace_every = 10000;
   bool exact = false;
+  std::uint64_t exact_node_limit = 0;  ///< --exact stops after this many search nodes; 0 = none
 };
 
 po::options_description digest_options(DigestOptions& options);

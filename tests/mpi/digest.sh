@@ -7,6 +7,8 @@
 #  - the book's instances L10000 and L20000 with --exact: the ensemble finds every map the
 #    enumerator lists (found_all = 1), every found map verifies, and the counts are printed;
 #  - bad input: exit 2 naming the instance, the list and the reason; nothing written.
+#  - --exact-node-limit: a planted 30 x 30 enumeration stopped after 2000 nodes is written as
+#    incomplete (exact_complete 0, found_all 0) with a warning; the option alone or too large: exit 2.
 # Usage: digest.sh DRIVER SOURCE_DIR   (DRIVER = nnsim-digest)
 set -euo pipefail
 DRIVER=$(realpath -- "$1")
@@ -140,4 +142,24 @@ expect_rc 0 wk2.log "window move, resumed on 1 rank"
 same_datasets w1.h5 wkill.h5
 bad window_size 2 "--move-mix.*window size W from 2 to 8" "${OK[@]}" --move-mix 0.5,0.25,0.25,0.1,9 -o out.h5
 bad window_weight 2 "--move-mix.*non-negative" "${OK[@]}" --move-mix 0.5,0.25,0.25,-0.1 -o out.h5
+
+note "--exact-node-limit: a stopped enumeration is written as incomplete, never as all found"
+bad node_limit_alone 2 "--exact-node-limit.*only together with --exact" "${OK[@]}" --exact-node-limit 100 -o out.h5
+bad node_limit_huge 2 "--exact-node-limit.*from 0 \(no limit\) to 2\^50" "${OK[@]}" --exact --exact-node-limit 18446744073709551615 -o out.h5
+# A planted 30 x 30 instance (about 2 million maps; the full enumeration takes minutes): 2000 nodes.
+DRV_TIMEOUT=120 drv limit.log 1 --planted 30:30:1000000 --samples 1 --steps 2000 --seed 1 --exact \
+  --exact-node-limit 2000 --quiet -o limit.h5
+expect_rc 0 limit.log "--exact-node-limit"
+grep -q "stopped at --exact-node-limit 2000 nodes" limit.log || fail "no warning about the stopped enumeration"
+"$PY" - limit.h5 <<'PYEOF' || fail "--exact-node-limit output"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    (name,) = list(f["instances"])
+    g = f["instances"][name]
+    nodes, complete, found = (int(g[k][()]) for k in ("exact_nodes", "exact_complete", "found_all"))
+    assert 2000 <= nodes <= 2100, nodes  # the limit is checked per node expansion
+    assert complete == 0 and found == 0, (complete, found)
+    print(f"-- {name}: stopped after {nodes} nodes, exact_complete 0, found_all 0, "
+          f"{int(g['exact_distinct_maps'][()])} maps so far")
+PYEOF
 note "OK"
