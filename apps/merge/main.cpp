@@ -606,7 +606,11 @@ std::string usage() {
          "Pools output files of one driver and experiment that differ only in their points (e.g. the blocks of\n"
          "a job array) and/or their sample ranges (--first-sample) into OUT, as if one run had computed the\n"
          "union: /points and /results are identical to that run's. Refuses (exit 2) inputs whose options, seed\n"
-         "or code version differ, overlapping sample ranges, and gaps unless --allow-gaps.\n";
+         "or code version differ, overlapping sample ranges, and gaps unless --allow-gaps.\n"
+         "Variable-length records are pooled too, and what a driver derives from all samples is recomputed\n"
+         "with its own code: nnsim-digest's /instances (maps found, success rates), nnsim-capacity's\n"
+         "/capacity, /extrapolation and /scaling, whose files merge by blocks of sizes (--size-block; every\n"
+         "size in exactly one input). Only measured wall times (units s) differ from the single run.\n";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "core/rng.hpp"
 #include "io/hdf5.hpp"
 
@@ -262,15 +263,67 @@ Checkpoint load_checkpoint(const std::string& path) {
   return c;
 }
 
+namespace {
+
+/// A member of a flat options object as the user wrote it ("0:2", 400, true).
+std::string option_text(const JsonValue& v) {
+  switch (v.type()) {
+    case JsonValue::Type::string: return v.as_string();
+    case JsonValue::Type::number: return v.number_text();
+    case JsonValue::Type::boolean: return v.as_bool() ? "true" : "false";
+    case JsonValue::Type::null: return "null";
+    default: return JsonValue::type_name(v.type());
+  }
+}
+
+/// "--size-block is '0:2' in the checkpoint, '1:2' in this run; ..." for the options in which
+/// two parameters_json objects differ; empty if they cannot be compared member by member.
+std::string option_differences(const std::string& checkpoint_json, const std::string& run_json) {
+  try {
+    const JsonValue theirs = parse_json(checkpoint_json, "checkpoint parameters");
+    const JsonValue ours = parse_json(run_json, "run parameters");
+    if (!theirs.is_object() || !ours.is_object()) return "";
+    std::string out;
+    auto note = [&](const std::string& name, const JsonValue* a, const JsonValue* b) {
+      const auto quoted = [](const JsonValue* v) {
+        if (!v) return std::string("not set");
+        std::string q(1, '\'');
+        q.append(option_text(*v)).push_back('\'');
+        return q;
+      };
+      const std::string x = quoted(a), y = quoted(b);
+      if (x == y) return;
+      if (!out.empty()) out.append("; ");
+      out.append("--").append(name).append(" is ").append(x).append(" in the checkpoint, ").append(y);
+      out.append(" in this run");
+    };
+    for (const auto& [name, value] : theirs.as_object()) note(name, &value, ours.find(name));
+    for (const auto& [name, value] : ours.as_object()) {
+      if (!theirs.find(name)) note(name, nullptr, &value);
+    }
+    return out;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+}  // namespace
+
+std::string parameters_mismatch_message(const std::string& what, const std::string& checkpoint_json,
+                                        const std::string& run_json) {
+  const std::string differences = option_differences(checkpoint_json, run_json);
+  return what + " belongs to a run with other parameters" + (differences.empty() ? std::string() : ": " + differences) +
+         "\n  checkpoint: " + checkpoint_json + "\n  this run:   " + run_json +
+         "\nresume with the same options, or pass --force to start afresh";
+}
+
 void check_checkpoint_matches(const Checkpoint& c, const std::string& path,
                               const std::string& parameters_json, std::uint64_t num_points,
                               std::uint64_t samples_per_point,
                               const std::vector<std::string>& observables, const std::vector<std::uint64_t>& widths,
                               const std::string& git_commit, const std::vector<RecordObservable>& records) {
   if (c.parameters_json != parameters_json) {
-    throw UsageError("checkpoint '" + path + "' belongs to a run with other parameters:\n  checkpoint: " +
-                     c.parameters_json + "\n  this run:   " + parameters_json +
-                     "\nresume with the same options, or pass --force to start afresh");
+    throw UsageError(parameters_mismatch_message("checkpoint '" + path + "'", c.parameters_json, parameters_json));
   }
   if (c.num_points != num_points || c.samples_per_point != samples_per_point || c.observables != observables ||
       c.widths != widths) {

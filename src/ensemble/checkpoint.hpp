@@ -74,6 +74,12 @@ void save_checkpoint(const std::string& path, const Checkpoint& header, std::spa
 /// Reads and checks structure; throws UsageError naming the file if it is not a valid
 /// checkpoint (corrupt, truncated, wrong format).
 Checkpoint load_checkpoint(const std::string& path);
+/// The refusal of a checkpoint written with other parameters: "<what> belongs to a run with other
+/// parameters: --seed is '3' in the checkpoint, '4' in this run; ..." (each option that differs,
+/// from the two flat parameters_json objects), both objects in full, and what to do.
+std::string parameters_mismatch_message(const std::string& what, const std::string& checkpoint_json,
+                                        const std::string& run_json);
+
 /// Throws UsageError unless `checkpoint` was written by a run with the same result-relevant
 /// parameters, task layout (record observables included) and code version (a resumed file must
 /// not mix results of two versions of the code; "unknown" versions, from builds outside git, are

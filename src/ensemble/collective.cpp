@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/rng.hpp"
 #include "ensemble/bytes.hpp"
+#include "ensemble/checkpoint.hpp"
 #include "ensemble/stop.hpp"
 #include "io/hdf5.hpp"
 
@@ -229,8 +230,7 @@ CollectiveState load_collective_checkpoint(const std::string& path, const std::s
     }
     const auto stored_parameters = root.string_attribute("parameters_json");
     if (stored_parameters != parameters_json) {
-      throw UsageError("checkpoint '" + path + "' belongs to a run with other parameters (" + stored_parameters +
-                       "); resume with the same options, or pass --force to start afresh");
+      throw UsageError(parameters_mismatch_message("checkpoint '" + path + "'", stored_parameters, parameters_json));
     }
     const auto stored_commit = root.string_attribute("git_commit");
     if (stored_commit != git_commit && stored_commit != "unknown" && git_commit != "unknown") {

@@ -313,10 +313,8 @@ RoundsResult run_rounds(const RoundsSpec& spec, const RoundsControl& control, MP
       }
       auto loaded = load_rounds_checkpoint(history_path);
       if (loaded.parameters_json != control.run.parameters_json) {
-        throw UsageError("rounds checkpoint '" + history_path +
-                         "' belongs to a run with other parameters:\n  checkpoint: " + loaded.parameters_json +
-                         "\n  this run:   " + control.run.parameters_json +
-                         "\nresume with the same options, or pass --force to start afresh");
+        throw UsageError(parameters_mismatch_message("rounds checkpoint '" + history_path + "'",
+                                                     loaded.parameters_json, control.run.parameters_json));
       }
       if (loaded.observables != spec.observables || loaded.widths != widths) {
         throw UsageError("rounds checkpoint '" + history_path + "' has other observables than this run");

@@ -185,7 +185,9 @@ class CapacityMerge(unittest.TestCase):
             del os.environ["NNSIM_STOP_AFTER_TASKS"]
         self.assertFalse(os.path.exists(out))
         other = [x if x != "1:2" else "0:2" for x in cmd]
-        self.assertIn("belongs to a run with other parameters", run(other + ["--resume"], expect=2))
+        refused = run(other + ["--resume"], expect=2)
+        self.assertIn("belongs to a run with other parameters", refused)
+        self.assertIn("--size-block is '1:2' in the checkpoint, '0:2' in this run", refused)
         run([MPIRUN, "-n", "2"] + cmd + ["--resume"])
         with h5py.File(out, "r") as f:
             self.assertGreater(f.attrs["tasks_resumed"], 0)

@@ -65,6 +65,19 @@ TEST(Checkpoint, MismatchedParametersAreRefusedWithBothShown) {
     EXPECT_NE(m.find("other parameters"), std::string::npos);
     EXPECT_NE(m.find(R"("N":"200")"), std::string::npos);
     EXPECT_NE(m.find(R"("N":"100")"), std::string::npos);
+    // ... and the options that differ are named, the equal ones are not
+    EXPECT_NE(m.find("--N is '100' in the checkpoint, '200' in this run"), std::string::npos) << m;
+    EXPECT_EQ(m.find("--seed is"), std::string::npos) << m;
+  }
+  try {  // an option only one side has, numbers and booleans as written
+    check_checkpoint_matches(c, "x.h5", R"({"N":"100","seed":4,"exact":true})", 3, 4, {"a", "b"}, {1, 1}, "abc");
+    FAIL() << "accepted other parameters";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("--seed is '3' in the checkpoint, '4' in this run; --exact is not set in the checkpoint, "
+                     "'true' in this run"),
+              std::string::npos)
+        << m;
   }
   EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 5, {"a", "b"}, {1, 1}, "abc"), UsageError);
   EXPECT_THROW(check_checkpoint_matches(c, "x.h5", c.parameters_json, 3, 4, {"a"}, {1}, "abc"), UsageError);
