@@ -345,14 +345,14 @@ std::string ranges_text(const std::vector<std::pair<std::uint64_t, std::uint64_t
 int merge(const std::vector<std::string>& paths, const std::string& output, bool force, bool allow_gaps,
           const std::string& command_line) {
   if (paths.empty()) refuse("no input files (usage: nnsim-merge -o OUT IN...)");
-  if (merge_capacity::handles(paths)) return merge_capacity::merge(paths, output, force, allow_gaps, command_line);
-  std::vector<Input> inputs;
   for (const auto& p : paths) {
     if (std::filesystem::exists(output) && std::filesystem::equivalent(p, output)) {
       refuse("the output '" + output + "' is also an input");
     }
-    inputs.push_back(read_input(p));
   }
+  if (merge_capacity::handles(paths)) return merge_capacity::merge(paths, output, force, allow_gaps, command_line);
+  std::vector<Input> inputs;
+  for (const auto& p : paths) inputs.push_back(read_input(p));
   const Input& a = inputs.front();
   for (const auto& in : inputs) {
     auto conflict = [&](const std::string& what, const std::string& x, const std::string& y) {
