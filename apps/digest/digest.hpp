@@ -23,6 +23,7 @@ struct DigestOptions {
   std::string instance_text;    ///< one instance on the command line (parse_instance_text)
   std::string planted;          ///< "NA:NB:L[,NA:NB:L...]": planted random instances
   std::string energy = "unmatched";
+  std::string space = "orderings";
   std::string schedule = "geometric";
   std::string move_mix = "0.5,0.25,0.25";
   std::uint64_t steps = 2'000'000;
@@ -40,22 +41,25 @@ struct DigestOptions {
 
 po::options_description digest_options(DigestOptions& options);
 
-/// One combination of the list-valued options --energy, --replicas, --schedule and --move-mix
+/// One combination of the list-valued options --energy, --space, --replicas, --schedule and --move-mix
 /// (a "configuration"): the runs of every instance are repeated for each, so that one run of the
 /// driver compares energies, schedules and move sets on the same instances.
 struct Configuration {
   std::string energy;    ///< "unmatched" or "book"
+  std::string space = "orderings";  ///< "orderings" or "pieces"
   std::string schedule;  ///< "geometric", ...
   std::string move_mix;  ///< "R,S,T" as given
   std::uint64_t replicas = 1;
   anneal::DigestEnergy energy_form = anneal::DigestEnergy::unmatched;
+  anneal::DigestSpace space_form = anneal::DigestSpace::orderings;
   anneal::DigestMoveMix mix;
   anneal::AnnealOptions options;
-  std::string label() const;  ///< "energy=..., replicas=..., schedule=..., move-mix=..."
+  /// "energy=..., replicas=..., schedule=..., move-mix=..." (", space=pieces" after the energy in the piece space)
+  std::string label() const;
 };
 
-/// The configurations of the run: the product of the lists, energy outermost, then replicas,
-/// schedule, move-mix. Throws UsageError naming the option.
+/// The configurations of the run: the product of the lists, energy outermost, then space,
+/// replicas, schedule, move-mix. Throws UsageError naming the option.
 std::vector<Configuration> configurations(const DigestOptions& options);
 
 /// The instances of the run, in order (file order or --instance order, then --instance-text,
@@ -70,9 +74,10 @@ anneal::AnnealOptions anneal_options(const DigestOptions& options, const std::st
 anneal::DigestMoveMix move_mix(const std::string& text);
 
 /// Widths of the record rows: a solution row is the A cuts then the B cuts (NaN-padded to the
-/// largest instance), a state row sigma then mu.
+/// largest instance), a state row sigma then mu (orderings) or the piece order then the cut
+/// labels (pieces), NaN-padded.
 std::size_t solution_width(const std::vector<anneal::Instance>& instances);
-std::size_t state_width(const std::vector<anneal::Instance>& instances);
+std::size_t state_width(const std::vector<anneal::Instance>& instances, bool piece_space);
 
 /// Rank 0 after the ensemble: /instances/<name>/ (counts, maps, exact results, timing summary).
 struct InstanceSummary {

@@ -2,12 +2,14 @@
 // an ensemble of independent runs per instance, with every solution met collected, verified and
 // counted, and optionally checked against the exact enumerator.
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <set>
 #include <sstream>
 #include <type_traits>
+#include <utility>
 
 #include "core/grid.hpp"
 #include "core/log.hpp"
@@ -34,6 +36,13 @@ po::options_description digest_options(DigestOptions& o) {
      "energy to minimise: unmatched (the number of pieces of c that the map does not reproduce exactly; "
      "zero at exactly the same solutions as book, found far faster) or book (the book's (4.15)); a "
      "comma-separated list runs every instance with each (see 'configurations' below)")
+    ("space", po::value(&o.space)->default_value(o.space),
+     "configuration space: orderings (sigma, mu: orders of the A and of the B fragments, the book's) or pieces "
+     "(an order of the double-digest pieces c with an A, B or AB label on every cut between them; c is then "
+     "reproduced by construction and the energy counts the A and B fragments that do not match; islands of "
+     "right cuts move as blocks, which solves planted instances of 30 fragments per enzyme in seconds); in the "
+     "piece space the --move-mix weights are reverse (pieces and labels), swap (two pieces or two labels) and "
+     "shift (exchange two neighbouring blocks), without the window move; or a comma-separated list")
     ("schedule", po::value(&o.schedule)->default_value(o.schedule),
      "cooling schedule of simulated annealing (--replicas 1): geometric, linear, adaptive (holds an acceptance "
      "rate, then cools), constant; or a comma-separated list")
@@ -231,6 +240,7 @@ std::vector<Configuration> configurations(const DigestOptions& o) {
     return out;
   };
   const auto energies = items(o.energy, ',', "energy");
+  const auto spaces = items(o.space, ',', "space");
   const auto schedules = items(o.schedule, ',', "schedule");
   const auto mixes = items(o.move_mix, ';', "move-mix");
   std::vector<std::uint64_t> replica_counts;
@@ -245,23 +255,30 @@ std::vector<Configuration> configurations(const DigestOptions& o) {
   std::vector<Configuration> out;
   for (const auto& energy : energies) {
     const an::DigestEnergy form = an::digest_energy_from_name(energy);
-    for (const auto replicas : replica_counts) {
-      for (const auto& schedule : schedules) {
-        for (const auto& mix : mixes) {
-          Configuration c;
-          c.energy = energy;
-          c.schedule = schedule;
-          c.move_mix = mix;
-          c.replicas = replicas;
-          c.energy_form = form;
-          c.mix = move_mix(mix);
-          c.options = anneal_options(o, schedule, replicas);
-          out.push_back(std::move(c));
+    for (const auto& space : spaces) {
+      const an::DigestSpace space_form = an::digest_space_from_name(space);
+      for (const auto replicas : replica_counts) {
+        for (const auto& schedule : schedules) {
+          for (const auto& mix : mixes) {
+            Configuration c;
+            c.energy = energy;
+            c.space = space;
+            c.schedule = schedule;
+            c.move_mix = mix;
+            c.replicas = replicas;
+            c.energy_form = form;
+            c.space_form = space_form;
+            c.mix = move_mix(mix);
+            require(!(space_form == an::DigestSpace::pieces && c.mix.window > 0), "move-mix",
+                    "a window weight of 0 with --space pieces (the window move rearranges orderings)", mix);
+            c.options = anneal_options(o, schedule, replicas);
+            out.push_back(std::move(c));
+          }
         }
       }
     }
   }
-  require(out.size() <= 1000, "energy, replicas, schedule, move-mix", "at most 1000 combinations",
+  require(out.size() <= 1000, "energy, space, replicas, schedule, move-mix", "at most 1000 combinations",
           std::to_string(out.size()));
   return out;
 }
@@ -272,9 +289,11 @@ std::size_t solution_width(const std::vector<an::Instance>& instances) {
   return width;
 }
 
-std::size_t state_width(const std::vector<an::Instance>& instances) {
+std::size_t state_width(const std::vector<an::Instance>& instances, bool piece_space) {
   std::size_t width = 1;
-  for (const auto& i : instances) width = std::max(width, i.a.size() + i.b.size());
+  for (const auto& i : instances) {
+    width = std::max({width, i.a.size() + i.b.size(), piece_space ? 2 * i.c.size() - 1 : std::size_t{0}});
+  }
   return width;
 }
 
@@ -329,9 +348,11 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
   std::string instances_text;
   for (const auto& instance : instances) {
     for (const auto& c : configs) {
-      problems.emplace_back(instance, c.mix, c.energy_form);
+      problems.emplace_back(instance, c.mix, c.energy_form, c.space_form);
       point_options.push_back(c.options);
       PointKey key = base;
+      // The orderings space keeps the keys (and so the streams) of files written before --space.
+      if (c.space_form != an::DigestSpace::orderings) key.add("space", c.space);
       keys.push_back(key.add("energy", c.energy)
                          .add("schedule", c.schedule)
                          .add("move-mix", c.move_mix)
@@ -342,18 +363,59 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     instances_text += (instances_text.empty() ? "" : "\n") + an::format_instance_text(instance);
   }
   const std::size_t solution_columns = solution_width(instances);
-  const std::size_t state_columns = state_width(instances);
+  const std::size_t state_columns = state_width(
+      instances, std::any_of(configs.begin(), configs.end(),
+                             [](const Configuration& c) { return c.space_form == an::DigestSpace::pieces; }));
 
-  const char* book_equation = "(4.15): H = sum_j (c_j - c_hat_j)^2 / c_j";
-  const char* unmatched_equation =
-      "--energy unmatched: H = K - |c ∩ c_hat| (multisets), the pieces of c the map does not reproduce (zero exactly "
-      "where (4.15) is)";
-  bool single_energy = true;
-  for (const auto& c : configs) single_energy = single_energy && c.energy_form == configs.front().energy_form;
-  const std::string equation =
-      !single_energy ? std::string("the point's energy (/points/energy): ") + book_equation + "; or " + unmatched_equation
-      : configs.front().energy_form == an::DigestEnergy::book ? book_equation
-                                                               : unmatched_equation;
+  // The energy of each (energy, space) pair in the run: an equation (for the datasets) and a
+  // description (for the file's "energy" attribute); one pair is stated plainly, several per point.
+  auto equation_of = [](an::DigestEnergy form, an::DigestSpace space) -> std::string {
+    if (space == an::DigestSpace::pieces) {
+      return form == an::DigestEnergy::book
+                 ? "--space pieces, --energy book: H = sum_j (a_j - a_hat_j)^2 / a_j + sum_j (b_j - b_hat_j)^2 / b_j, "
+                   "(4.15) on the single digests"
+                 : "--space pieces, --energy unmatched: H = (n_a - |a ∩ a_hat|) + (n_b - |b ∩ b_hat|) (multisets), "
+                   "the A and B fragments the map does not reproduce";
+    }
+    return form == an::DigestEnergy::book
+               ? "(4.15): H = sum_j (c_j - c_hat_j)^2 / c_j"
+               : "--energy unmatched: H = K - |c ∩ c_hat| (multisets), the pieces of c the map does not reproduce "
+                 "(zero exactly where (4.15) is)";
+  };
+  auto describe_energy = [](an::DigestEnergy form, an::DigestSpace space) -> std::string {
+    if (space == an::DigestSpace::pieces) {
+      return std::string("space pieces (an order of the pieces of c, an A, B or AB label on each cut between "
+                         "them; c is reproduced by construction), ") +
+             (form == an::DigestEnergy::book
+                  ? "energy book: H = sum_j (a_j - a_hat_j)^2 / a_j + sum_j (b_j - b_hat_j)^2 / b_j over the lists "
+                    "sorted alike, (4.15) applied to the single digests"
+                  : "energy unmatched: H = (n_a - |a ∩ a_hat|) + (n_b - |b ∩ b_hat|), the A and B fragments (as "
+                    "multisets) that the map does not reproduce exactly") +
+             "; zero exactly at the solutions";
+    }
+    return form == an::DigestEnergy::book
+               ? "space orderings (sigma, mu), energy book, (4.15): H(sigma, mu) = sum_j (c_j - c_hat_j)^2 / c_j over "
+                 "the lists sorted in decreasing order; a coincident A/B cut gives a piece of length 0, and c is "
+                 "padded with zeros to n_a + n_b - 1 pieces (a padding entry contributes c_hat_j)"
+               : "space orderings (sigma, mu), energy unmatched: H(sigma, mu) = K - |c ∩ c_hat|, the number of "
+                 "pieces of c (as a multiset) that the map does not reproduce exactly; zero exactly at the "
+                 "solutions of (4.15); a coincident A/B cut gives a piece of length 0, and c is padded with zeros "
+                 "to K = n_a + n_b - 1 pieces";
+  };
+  std::vector<std::pair<an::DigestEnergy, an::DigestSpace>> energy_forms;
+  for (const auto& c : configs) {
+    const std::pair form{c.energy_form, c.space_form};
+    if (std::find(energy_forms.begin(), energy_forms.end(), form) == energy_forms.end()) energy_forms.push_back(form);
+  }
+  std::string equation, energy_description;
+  for (const auto& [form, space] : energy_forms) {
+    equation += (equation.empty() ? "" : "; or ") + equation_of(form, space);
+    energy_description += (energy_description.empty() ? "" : "; or ") + describe_energy(form, space);
+  }
+  if (energy_forms.size() > 1) {
+    equation.insert(0, "the point's energy (/points/energy, /points/space): ");
+    energy_description.insert(0, "per point (/points/energy, /points/space): ");
+  }
   GriddedExperiment e;
   e.program = kProgram;
   e.experiment = "anneal";
@@ -381,7 +443,11 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
        "fragments fills n_a - 1 + n_b - 1 columns)",
        "", "1"},
       {"trace", "(step, energy H) of the (coldest) chain every trace-every steps", equation, "1"},
-      {"final_state", "the final orderings: sigma (indices into a) then mu (indices into b), NaN-padded", "", "1"},
+      {"final_state",
+       "the final state, NaN-padded: orderings space (/points/space), sigma (indices into a) then mu (indices into "
+       "b); piece space, the order of the pieces (indices into c) then the labels of the cuts between them (1 = A, "
+       "2 = B, 3 = both)",
+       "", "1"},
   };
   e.spec.cost = [&instances, num_configs](std::uint64_t point) {
     const auto& i = instances[point / num_configs];
@@ -453,6 +519,8 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     std::size_t k = 0;
     for (const int s : r.final_state.sigma) state[k++] = s;
     for (const int m : r.final_state.mu) state[k++] = m;
+    for (const int piece : r.final_state.order) state[k++] = piece;
+    for (const auto label : r.final_state.cuts) state[k++] = label;
     out.records[kFinalState] = state;
     (void)instance;
     return out;
@@ -479,19 +547,6 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
               {"replicas", replica_counts, "replicas of replica exchange (1 = simulated annealing)", "1"}};
   e.point_keys = keys;
   e.fingerprint_inputs = instances_text;
-  auto describe_energy = [](an::DigestEnergy form) -> std::string {
-    return form == an::DigestEnergy::book
-               ? "book, (4.15): H(sigma, mu) = sum_j (c_j - c_hat_j)^2 / c_j over the lists sorted in decreasing "
-                 "order; a coincident A/B cut gives a piece of length 0, and c is padded with zeros to "
-                 "n_a + n_b - 1 pieces (a padding entry contributes c_hat_j)"
-               : "unmatched: H(sigma, mu) = K - |c ∩ c_hat|, the number of pieces of c (as a multiset) that the map "
-                 "does not reproduce exactly; zero exactly at the solutions of (4.15); a coincident A/B cut gives a "
-                 "piece of length 0, and c is padded with zeros to K = n_a + n_b - 1 pieces";
-  };
-  const std::string energy_description =
-      single_energy ? describe_energy(configs.front().energy_form)
-                 : "per point (/points/energy): " + describe_energy(an::DigestEnergy::unmatched) + "; or " +
-                       describe_energy(an::DigestEnergy::book);
   e.attributes = {{"instances", instances_text},
                   {"energy", energy_description},
                   {"acceptance", "Metropolis (4.12): accept with probability min(1, exp(-Delta H / T))"}};

@@ -45,6 +45,9 @@ DigestLayout read_layout(const std::string& path) {
   const auto energies = root.read_strings("points/energy");
   const auto schedules = root.read_strings("points/schedule");
   const auto mixes = root.read_strings("points/move_mix");
+  // Files written before --space existed ran in the orderings space.
+  const auto spaces = root.exists("points/space") ? root.read_strings("points/space")
+                                                  : std::vector<std::string>(names.size(), "orderings");
   const auto config = root.read<std::int64_t>("points/configuration");
   const auto replicas = root.read<std::int64_t>("points/replicas");
   const std::size_t points = config.size();
@@ -52,7 +55,7 @@ DigestLayout read_layout(const std::string& path) {
       points == 0 ? 0 : static_cast<std::size_t>(*std::max_element(config.begin(), config.end()) + 1);
   bool valid = !out.instances.empty() && num_configs > 0 && points == out.instances.size() * num_configs &&
                names.size() == points && energies.size() == points && schedules.size() == points &&
-               mixes.size() == points && replicas.size() == points;
+               mixes.size() == points && replicas.size() == points && spaces.size() == points;
   for (std::size_t p = 0; valid && p < points; ++p) {
     valid = names[p] == out.instances[p / num_configs].name && config[p] == static_cast<std::int64_t>(p % num_configs);
   }
@@ -63,6 +66,7 @@ DigestLayout read_layout(const std::string& path) {
   for (std::size_t c = 0; c < num_configs; ++c) {
     Configuration conf;  // what write_instances reports of a configuration
     conf.energy = energies[c];
+    conf.space = spaces[c];
     conf.schedule = schedules[c];
     conf.move_mix = mixes[c];
     conf.replicas = static_cast<std::uint64_t>(replicas[c]);
@@ -104,7 +108,7 @@ std::function<void(io::File&)> merged_instances(const std::vector<std::string>& 
     for (std::size_t c = 0; same_configurations && c < a.configurations.size(); ++c) {
       same_configurations = b.configurations[c].label() == a.configurations[c].label();
     }
-    if (!same_configurations) conflict("their configurations (/points energy, replicas, schedule, move_mix)");
+    if (!same_configurations) conflict("their configurations (/points energy, space, replicas, schedule, move_mix)");
     if (b.exact.size() != a.exact.size()) conflict("--exact");
     for (std::size_t k = 0; k < a.exact.size(); ++k) {
       if (!same_exact(a.exact[k], b.exact[k])) {

@@ -64,7 +64,8 @@ void write_maps(io::Group& g, const std::string& prefix, const std::vector<an::R
 }  // namespace
 
 std::string Configuration::label() const {
-  return "energy=" + energy + ", replicas=" + std::to_string(replicas) + ", schedule=" + schedule +
+  // The space is named when it is not the book's, so labels of orderings runs read as before it.
+  return "energy=" + energy + (space == "orderings" ? "" : ", space=" + space) + ", replicas=" + std::to_string(replicas) + ", schedule=" + schedule +
          ", move-mix=" + move_mix;
 }
 
@@ -117,17 +118,19 @@ void write_by_configuration(io::Group& instance_group, const std::vector<Configu
                             const std::vector<ConfigurationSummary>& summaries) {
   auto g = instance_group.require_group("by_configuration");
   describe(g,
-           "the runs of this instance by configuration (every combination of the --energy, --replicas, --schedule "
+           "the runs of this instance by configuration (every combination of the --energy, --space, --replicas, "
+           "--schedule "
            "and --move-mix lists; entry c is /points/configuration = c): success, time to the first solution and "
            "to all known maps (the exact enumeration's with --exact, else all the ensemble found)",
            "1");
-  std::vector<std::string> energies, schedules, mixes, labels;
+  std::vector<std::string> energies, spaces, schedules, mixes, labels;
   std::vector<std::int64_t> replicas, runs, solved, distinct, runs_to_all;
   std::vector<double> rate, mean_steps, median_seconds, per_solution, seconds_to_all;
   for (std::size_t c = 0; c < configurations.size(); ++c) {
     const auto& conf = configurations[c];
     const auto& sum = summaries[c];
     energies.push_back(conf.energy);
+    spaces.push_back(conf.space);
     schedules.push_back(conf.schedule);
     mixes.push_back(conf.move_mix);
     labels.push_back(conf.label());
@@ -144,6 +147,7 @@ void write_by_configuration(io::Group& instance_group, const std::vector<Configu
   }
   put(g, "label", labels, "the configuration in words", "1");
   put(g, "energy", energies, "--energy of the configuration", "1");
+  put(g, "space", spaces, "--space of the configuration: orderings (sigma, mu) or pieces", "1");
   put(g, "schedule", schedules, "--schedule (used when replicas = 1)", "1");
   put(g, "move_mix", mixes, "--move-mix R,S,T", "1");
   put(g, "replicas", replicas, "--replicas (1 = simulated annealing)", "1");
@@ -186,11 +190,12 @@ void write_instances(io::File& file, const std::vector<an::Instance>& instances,
            "1");
   const std::size_t num_configs = configurations.size();
   {
-    std::vector<std::string> names, energies, schedules, mixes;
+    std::vector<std::string> names, energies, spaces, schedules, mixes;
     for (const auto& i : instances) {
       for (const auto& c : configurations) {
         names.push_back(i.name);
         energies.push_back(c.energy);
+        spaces.push_back(c.space);
         schedules.push_back(c.schedule);
         mixes.push_back(c.move_mix);
       }
@@ -198,6 +203,10 @@ void write_instances(io::File& file, const std::vector<an::Instance>& instances,
     auto points = file.root().require_group("points");
     put(points, "name", names, "instance name (the group /instances/<name>)", "1");
     put(points, "energy", energies, "energy minimised (--energy): unmatched or book (4.15)", "1");
+    put(points, "space", spaces,
+        "configuration space (--space): orderings (sigma, mu of the A and B fragments) or pieces (an order of the "
+        "double-digest pieces with A/B labels on the cuts)",
+        "1");
     put(points, "schedule", schedules,
              "cooling schedule (--schedule; used when replicas = 1)", "1");
     put(points, "move_mix", mixes, "move mix R,S,T: reverse, swap, shift (--move-mix)", "1");

@@ -1,8 +1,8 @@
 // nnsim-digest: the state of a suspended annealing run (digest.hpp, TaskState) as bytes.
 // Layout (ByteBuffer, native byte order; the checkpoint that holds it is tied to one build):
-// magic "nnsimdg1", the measured seconds so far and to the first solution, the solutions met,
+// magic "nnsimdg2", the measured seconds so far and to the first solution, the solutions met,
 // then every field of the engine's AnnealSnapshot in declaration order, a DigestState as its
-// five vectors. Read back in the same order; anything left over or missing is an error.
+// seven vectors and its piece-space energy. Read back in the same order; anything left over or missing is an error.
 
 #include <cstring>
 #include <stdexcept>
@@ -17,7 +17,7 @@ namespace an = nnsim::anneal;
 
 namespace {
 
-constexpr std::uint64_t kMagic = 0x316764736d696e6eULL;  // "nnsimdg1"
+constexpr std::uint64_t kMagic = 0x326764736d696e6eULL;  // "nnsimdg2" (1: before the piece space)
 
 template <class T>
 void put_integers(ByteBuffer& b, const std::vector<T>& values) {
@@ -40,6 +40,9 @@ void put_state(ByteBuffer& b, const an::DigestState& s) {
   put_integers(b, s.a_positions);
   put_integers(b, s.b_positions);
   put_integers(b, s.pieces);
+  put_integers(b, s.order);
+  put_integers(b, s.cuts);
+  b.put_double(s.piece_energy);
 }
 an::DigestState get_state(ByteBuffer& b) {
   an::DigestState s;
@@ -48,6 +51,9 @@ an::DigestState get_state(ByteBuffer& b) {
   s.a_positions = get_integers<an::Length>(b);
   s.b_positions = get_integers<an::Length>(b);
   s.pieces = get_integers<an::Length>(b);
+  s.order = get_integers<int>(b);
+  s.cuts = get_integers<std::uint8_t>(b);
+  s.piece_energy = b.get_double();
   return s;
 }
 

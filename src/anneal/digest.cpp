@@ -53,6 +53,8 @@ void permute(std::vector<int>& order, const DigestMove& move) {
     case DigestMove::Kind::window:
       arrange(first, static_cast<std::size_t>(move.second - move.first + 1), move.arrangement);
       break;
+    case DigestMove::Kind::cut_swap:
+    case DigestMove::Kind::transpose: break;  // piece space only (digest_pieces.cpp)
   }
 }
 
@@ -178,8 +180,17 @@ DigestEnergy digest_energy_from_name(const std::string& name) {
                    "not reproduce exactly), got '" + name + "'");
 }
 
-DoubleDigest::DoubleDigest(Instance instance, DigestMoveMix mix, DigestEnergy energy)
-    : instance_(std::move(instance)), mix_(mix), energy_(energy) {
+std::string to_string(DigestSpace space) { return space == DigestSpace::pieces ? "pieces" : "orderings"; }
+
+DigestSpace digest_space_from_name(const std::string& name) {
+  if (name == "orderings") return DigestSpace::orderings;
+  if (name == "pieces") return DigestSpace::pieces;
+  throw UsageError("--space must be orderings (sigma, mu: the book's) or pieces (an order of the double-digest "
+                   "pieces with A/B labels on the cuts), got '" + name + "'");
+}
+
+DoubleDigest::DoubleDigest(Instance instance, DigestMoveMix mix, DigestEnergy energy, DigestSpace space)
+    : instance_(std::move(instance)), mix_(mix), energy_(energy), space_(space) {
   instance_.validate();
   if (!(mix_.reverse >= 0 && mix_.swap >= 0 && mix_.shift >= 0 && mix_.window >= 0) ||
       mix_.reverse + mix_.swap + mix_.shift + mix_.window <= 0) {
@@ -191,6 +202,24 @@ DoubleDigest::DoubleDigest(Instance instance, DigestMoveMix mix, DigestEnergy en
     throw UsageError("double-digest move mix: the window size must be from 2 to " + std::to_string(kMaxWindow) +
                      ", got " + std::to_string(mix_.window_size));
   }
+  if (space_ == DigestSpace::pieces) {
+    if (mix_.window > 0) {
+      throw UsageError("double-digest move mix: the window move (4th weight) rearranges orderings (sigma, mu) and "
+                       "does not exist in the piece space; give it weight 0 with --space pieces");
+    }
+    // The label multiset of a map with these pieces (digest.hpp): |c| - 1 cuts, of which
+    // n_a + n_b - 1 - |c| coincident (AB), the rest A only or B only.
+    const std::size_t coincident = instance_.piece_count() - instance_.c.size();
+    cut_labels_.assign(instance_.a.size() - 1 - coincident, kCutA);
+    cut_labels_.insert(cut_labels_.end(), instance_.b.size() - 1 - coincident, kCutB);
+    cut_labels_.insert(cut_labels_.end(), coincident, kCutAB);
+    for (auto [source, target, inverse] : {std::tuple{&instance_.a, &a_target_, &a_inverse_},
+                                           std::tuple{&instance_.b, &b_target_, &b_inverse_}}) {
+      *target = *source;
+      std::sort(target->begin(), target->end());
+      for (const Length v : *target) inverse->push_back(1.0 / static_cast<double>(v));
+    }
+  }
   target_.assign(instance_.piece_count() - instance_.c.size(), 0);
   target_.insert(target_.end(), instance_.c.begin(), instance_.c.end());
   std::sort(target_.begin(), target_.end());
@@ -201,6 +230,7 @@ DoubleDigest::DoubleDigest(Instance instance, DigestMoveMix mix, DigestEnergy en
 }
 
 double DoubleDigest::energy(const State& state) const {
+  if (space_ == DigestSpace::pieces) return piece_energy(state.order, state.cuts);
   std::vector<Length> a_positions, b_positions;
   fill_positions(instance_.a, state.sigma, a_positions);
   fill_positions(instance_.b, state.mu, b_positions);
@@ -227,6 +257,9 @@ double DoubleDigest::energy(const State& state) const {
 }
 
 DigestState DoubleDigest::make_state(std::vector<int> sigma, std::vector<int> mu) const {
+  if (space_ == DigestSpace::pieces) {
+    throw UsageError("instance '" + instance_.name + "': orderings (sigma, mu) are not states of the piece space");
+  }
   for (const auto& [order, size, label] :
        {std::tuple{&sigma, instance_.a.size(), "sigma"}, std::tuple{&mu, instance_.b.size(), "mu"}}) {
     std::vector<int> sorted = *order;
@@ -248,6 +281,7 @@ DigestState DoubleDigest::make_state(std::vector<int> sigma, std::vector<int> mu
 }
 
 DigestState DoubleDigest::random_state(RandomStream& rng) const {
+  if (space_ == DigestSpace::pieces) return random_piece_state(rng);
   auto shuffled = [&](std::size_t n) {
     std::vector<int> order(n);
     std::iota(order.begin(), order.end(), 0);
@@ -261,6 +295,7 @@ DigestState DoubleDigest::random_state(RandomStream& rng) const {
 
 DigestMove DoubleDigest::propose(const State& state, RandomStream& rng) const {
   (void)state;  // the proposal distribution is the same for every state
+  if (space_ == DigestSpace::pieces) return propose_piece_move(rng);
   Move move;
   const bool a_movable = instance_.a.size() >= 2;
   const bool b_movable = instance_.b.size() >= 2;
@@ -325,6 +360,7 @@ void DoubleDigest::window_change(const State& state, const Move& move, std::vect
 }
 
 double DoubleDigest::delta(const State& state, const Move& move) const {
+  if (space_ == DigestSpace::pieces) return piece_delta(state, move);
   Scratch& buffers = scratch();
   window_change(state, move, buffers.removed, buffers.added);
   return change_of(state, buffers.removed, buffers.added);
@@ -385,6 +421,7 @@ double DoubleDigest::change_of(const State& state, const std::vector<Length>& re
 }
 
 std::vector<double> DoubleDigest::window_deltas(const State& state, const Move& move) const {
+  if (space_ == DigestSpace::pieces) throw UsageError("the window move does not exist in the piece space");
   const Window window(instance_, state, move);
   const auto& [lengths, order, x_positions, lo, hi, left, right, y_cuts] = window;
   const std::size_t w = hi - lo + 1;
@@ -440,6 +477,10 @@ HeatBathOutcome DoubleDigest::resample(State& state, const Move& move, double te
 }
 
 void DoubleDigest::apply(State& state, const Move& move) const {
+  if (space_ == DigestSpace::pieces) {
+    apply_piece_move(state, move);
+    return;
+  }
   Scratch& buffers = scratch();
   window_change(state, move, buffers.removed, buffers.added);
   const bool on_a = move.enzyme == 0;
@@ -471,6 +512,7 @@ void DoubleDigest::apply(State& state, const Move& move) const {
 }
 
 RestrictionMap DoubleDigest::map(const State& state) const {
+  if (space_ == DigestSpace::pieces) return piece_map(state);
   RestrictionMap result;
   result.a_cuts.assign(state.a_positions.begin() + 1, state.a_positions.end() - 1);
   result.b_cuts.assign(state.b_positions.begin() + 1, state.b_positions.end() - 1);
