@@ -9,6 +9,8 @@
 #  - bad input: exit 2 naming the instance, the list and the reason; nothing written.
 #  - --exact-node-limit: a planted 30 x 30 enumeration stopped after 2000 nodes is written as
 #    incomplete (exact_complete 0, found_all 0) with a warning; the option alone or too large: exit 2.
+#  - the piece space (--space pieces): rank invariance, kill and resume, every map of L10000 and
+#    L20000 found, and a planted 30 x 30 instance solved on 2 ranks (issue 8's acceptance point).
 # Usage: digest.sh DRIVER SOURCE_DIR   (DRIVER = nnsim-digest)
 set -euo pipefail
 DRIVER=$(realpath -- "$1")
@@ -142,6 +144,75 @@ expect_rc 0 wk2.log "window move, resumed on 1 rank"
 same_datasets w1.h5 wkill.h5
 bad window_size 2 "--move-mix.*window size W from 2 to 8" "${OK[@]}" --move-mix 0.5,0.25,0.25,0.1,9 -o out.h5
 bad window_weight 2 "--move-mix.*non-negative" "${OK[@]}" --move-mix 0.5,0.25,0.25,-0.1 -o out.h5
+
+note "piece space (--space pieces): rank invariance, kill and resume, all maps of the book's instances"
+PARGS=(--instances "$TABLE" --instance L10000,L20000 --space pieces --samples 24 --steps 200000 --seed 3 --quiet)
+DRV_TIMEOUT=300 drv p1.log 0 "${PARGS[@]}" -o p1.h5
+expect_rc 0 p1.log "piece space, 1 rank"
+DRV_TIMEOUT=300 drv p2.log 2 "${PARGS[@]}" -o p2.h5
+expect_rc 0 p2.log "piece space, 2 ranks"
+same_datasets p1.h5 p2.h5
+NNSIM_STOP_AFTER_TASKS=15 DRV_TIMEOUT=300 drv pk1.log 2 "${PARGS[@]}" -o pkill.h5
+expect_rc 3 pk1.log "piece space, stopped after 15 tasks"
+DRV_TIMEOUT=300 drv pk2.log 0 "${PARGS[@]}" -o pkill.h5 --resume
+expect_rc 0 pk2.log "piece space, resumed on 1 rank"
+same_datasets p1.h5 pkill.h5
+# Both spaces in one run: the piece-space point equals p1.h5's run of it alone; --exact: the
+# piece-space runs find every map the enumerator lists.
+DRV_TIMEOUT=300 drv pexact.log 2 --instances "$TABLE" --instance L10000,L20000 --space orderings,pieces \
+  --samples 40 --steps 400000 --seed 5 --exact --continue-after-solution --quiet -o pexact.h5
+expect_rc 0 pexact.log "--space orderings,pieces --exact"
+"$PY" - pexact.h5 p1.h5 <<'PYEOF' || fail "piece space output"
+import sys, h5py, numpy as np
+f, alone = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+spaces = [x.decode() for x in f["points/space"][()]]
+assert spaces == ["orderings", "pieces"] * 2, spaces
+assert [x.decode() for x in alone["points/space"][()]] == ["pieces"] * 2
+for name in ("L10000", "L20000"):
+    g = f["instances"][name]
+    b = g["by_configuration"]
+    labels = [x.decode() for x in b["label"][()]]
+    assert labels[1] == "energy=unmatched, space=pieces, replicas=12, schedule=geometric, move-mix=0.5,0.25,0.25", labels
+    assert [x.decode() for x in b["space"][()]] == ["orderings", "pieces"]
+    assert int(g["found_all"][()]) == 1 and int(g["missing_maps"][()]) == 0, name
+    print("--", name, "maps found by space (orderings, pieces):", list(b["distinct_maps"][()]),
+          "exact:", int(g["exact_distinct_maps"][()]), "success rates:", list(np.round(b["success_rate"][()], 2)))
+    assert int(b["distinct_maps"][1]) == int(g["exact_distinct_maps"][()]), "the piece space missed maps of " + name
+    # final_state rows of the piece space: a permutation of the pieces, then the cut labels.
+    nc = len(g.attrs["c"])
+    point = 2 * ("L10000", "L20000").index(name) + 1
+    offsets = f["results/final_state/offsets"][()]
+    values = f["results/final_state/values"][()]
+    row = values[offsets[point * 40]:offsets[point * 40 + 1]][0]
+    assert sorted(row[:nc].astype(int)) == list(range(nc)), row
+    assert set(row[nc:2 * nc - 1].astype(int)) <= {1, 2, 3}, row
+PYEOF
+# The acceptance point of issue 8: a planted instance with 30 fragments per enzyme solved (energy
+# 0) by the ensemble on 2 ranks; every found map reproduces a, b and c.
+DRV_TIMEOUT=300 drv p30.log 2 --planted 30:30:1000000 --space pieces --samples 2 --steps 40000000 --seed 1 \
+  -o p30.h5
+expect_rc 0 p30.log "planted 30 x 30, piece space, 2 ranks"
+"$PY" - p30.h5 <<'PYEOF' || fail "planted 30 x 30"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    (name,) = list(f["instances"])
+    g = f["instances"][name]
+    best = f["results/best_energy/samples"][()].ravel()
+    assert (best == 0).all(), best
+    assert int(g["solved_runs"][()]) == 2 and int(g["distinct_maps"][()]) >= 1
+    L = int(g.attrs["L"])
+    for ra, rb in zip(g["a_cuts"][:], g["b_cuts"][:]):
+        fa, fb = np.diff(np.concatenate(([0], ra, [L]))), np.diff(np.concatenate(([0], rb, [L])))
+        fc = np.diff(np.unique(np.concatenate(([0], ra, rb, [L]))))
+        assert sorted(fa) == sorted(g.attrs["a"]) and sorted(fb) == sorted(g.attrs["b"])
+        assert sorted(fc) == sorted(g.attrs["c"])
+    secs = f["results/seconds_to_solution/samples"][()].ravel()
+    print(f"-- {name}: 2/2 runs solved on 2 ranks, {int(g['distinct_maps'][()])} maps, "
+          f"seconds to solution {np.round(secs, 2)}")
+PYEOF
+bad space_name 2 "--space must be orderings" "${OK[@]}" --space sigma -o out.h5
+bad space_window 2 "--move-mix.*window weight of 0 with --space pieces" "${OK[@]}" --space pieces \
+  --move-mix 0.5,0.25,0.25,0.1 -o out.h5
 
 note "--exact-node-limit: a stopped enumeration is written as incomplete, never as all found"
 bad node_limit_alone 2 "--exact-node-limit.*only together with --exact" "${OK[@]}" --exact-node-limit 100 -o out.h5

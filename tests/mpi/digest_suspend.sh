@@ -2,7 +2,8 @@
 # nnsim-digest with long annealing runs stopped mid-run (--time-limit) and resumed: the runs in
 # flight are suspended (their state goes into the checkpoint, format version 5) and continue
 # where they stopped, and every dataset but the measured wall times equals that of an
-# uninterrupted run; stopped on 1 rank and resumed on 2, and stopped on 2 and resumed on 1.
+# uninterrupted run; stopped on 1 rank and resumed on 2, and stopped on 2 and resumed on 1;
+# in the orderings and in the piece space (--space).
 # The limit is a fraction of the measured uninterrupted run, so it falls inside the first runs
 # on a faster or slower machine alike; where it fires does not matter to the result.
 # Usage: digest_suspend.sh DRIVER SOURCE_DIR   (DRIVER = nnsim-digest)
@@ -14,11 +15,12 @@ require_tools mpirun timeout awk
 setup_workdir digest_suspend
 PY=/usr/bin/python3
 
-# Four runs of 1M steps (about 1 s each on one core here): tasks 0 and 1 simulated annealing
-# with restarts, 2 and 3 replica exchange. One rank stops inside task 0; of two ranks, rank 0
-# (which queues two tasks for its thread) stops inside task 0 and rank 1 inside task 2.
+# Eight runs of 1M steps (about 1 s each on one core here), in both configuration spaces
+# (orderings, then pieces): in each, two runs of simulated annealing with restarts, then two of
+# replica exchange. One rank stops inside task 0; of two ranks, rank 0 (which queues two tasks
+# for its thread) stops inside task 0 and rank 1 inside task 2.
 ARGS=(--planted 14:14:1000000 --samples 2 --steps 1000000 --continue-after-solution --seed 3
-      --replicas "1,12" --restart-after 200)
+      --space orderings,pieces --replicas "1,12" --restart-after 200)
 
 note "uninterrupted run"
 DRV_TIMEOUT=300 drv full.log 0 "${ARGS[@]}" -o full.h5
