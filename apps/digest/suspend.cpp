@@ -2,7 +2,7 @@
 // Layout (ByteBuffer, native byte order; the checkpoint that holds it is tied to one build):
 // magic "nnsimdg2", the measured seconds so far and to the first solution, the solutions met,
 // then every field of the engine's AnnealSnapshot in declaration order, a DigestState as its
-// seven vectors and its piece-space energy. Read back in the same order; anything left over or missing is an error.
+// vectors and its piece-space energy, in declaration order. Read back in the same order; anything left over or missing is an error.
 
 #include <cstring>
 #include <stdexcept>
@@ -43,6 +43,8 @@ void put_state(ByteBuffer& b, const an::DigestState& s) {
   put_integers(b, s.order);
   put_integers(b, s.cuts);
   b.put_double(s.piece_energy);
+  put_integers(b, s.a_fragments);
+  put_integers(b, s.b_fragments);
 }
 an::DigestState get_state(ByteBuffer& b) {
   an::DigestState s;
@@ -54,6 +56,8 @@ an::DigestState get_state(ByteBuffer& b) {
   s.order = get_integers<int>(b);
   s.cuts = get_integers<std::uint8_t>(b);
   s.piece_energy = b.get_double();
+  s.a_fragments = get_integers<an::Length>(b);
+  s.b_fragments = get_integers<an::Length>(b);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include <span>
 #include <tuple>
 
+#include "anneal/sorted_lists.hpp"
 #include "core/error.hpp"
 
 namespace nnsim::anneal {
@@ -94,40 +95,6 @@ std::vector<Length> all_pieces(const std::vector<Length>& a_positions, const std
                 std::span(b_positions).subspan(1, b_positions.size() - 2), pieces);
   std::sort(pieces.begin(), pieces.end());
   return pieces;
-}
-
-/// Sorts a short list (a move's window pieces, rarely more than a few dozen) by insertion:
-/// several times cheaper than std::sort at these sizes, and the same result.
-void sort_short(std::vector<Length>& values) {
-  if (values.size() > 48) {
-    std::sort(values.begin(), values.end());
-    return;
-  }
-  for (std::size_t i = 1; i < values.size(); ++i) {
-    const Length value = values[i];
-    std::size_t j = i;
-    for (; j > 0 && values[j - 1] > value; --j) values[j] = values[j - 1];
-    values[j] = value;
-  }
-}
-
-/// Removes from both ascending lists the values they share (as multisets).
-void cancel_common(std::vector<Length>& removed, std::vector<Length>& added) {
-  std::size_t i = 0, j = 0, keep_removed = 0, keep_added = 0;
-  while (i < removed.size() && j < added.size()) {
-    if (removed[i] == added[j]) {
-      ++i;
-      ++j;
-    } else if (removed[i] < added[j]) {
-      removed[keep_removed++] = removed[i++];
-    } else {
-      added[keep_added++] = added[j++];
-    }
-  }
-  while (i < removed.size()) removed[keep_removed++] = removed[i++];
-  while (j < added.size()) added[keep_added++] = added[j++];
-  removed.resize(keep_removed);
-  added.resize(keep_added);
 }
 
 struct Scratch {
@@ -368,56 +335,8 @@ double DoubleDigest::delta(const State& state, const Move& move) const {
 
 double DoubleDigest::change_of(const State& state, const std::vector<Length>& removed,
                                const std::vector<Length>& added) const {
-  if (removed.empty()) return 0.0;
-  if (energy_ == DigestEnergy::unmatched) {
-    // After cancel_common no value is both removed and added, so each value's count of matched
-    // pieces, min(count in c, count in the model), changes on its own: by min(n_c, n_m - k) -
-    // min(n_c, n_m) for k copies removed, min(n_c, n_m + k) - min(n_c, n_m) for k added.
-    auto count = [](const std::vector<Length>& sorted, Length value) {
-      const auto range = std::equal_range(sorted.begin(), sorted.end(), value);
-      return static_cast<std::ptrdiff_t>(range.second - range.first);
-    };
-    std::ptrdiff_t matched_change = 0;
-    for (const auto* list : {&removed, &added}) {
-      const std::ptrdiff_t sign = list == &removed ? -1 : 1;
-      for (std::size_t i = 0; i < list->size();) {
-        const Length value = (*list)[i];
-        std::size_t k = i;
-        while (k < list->size() && (*list)[k] == value) ++k;
-        const std::ptrdiff_t in_c = count(target_, value);
-        if (in_c > 0) {
-          const std::ptrdiff_t in_model = count(state.pieces, value);
-          matched_change += std::min(in_c, in_model + sign * static_cast<std::ptrdiff_t>(k - i)) - std::min(in_c, in_model);
-        }
-        i = k;
-      }
-    }
-    return static_cast<double>(-matched_change);
-  }
-  // Ranks below the smallest and above the largest changed value keep their pieces, so only
-  // the ranks [lo, hi) of values within [smallest, largest] change.
-  const Length smallest = std::min(removed.front(), added.front());
-  const Length largest = std::max(removed.back(), added.back());
-  const auto& pieces = state.pieces;
-  const auto lo = static_cast<std::size_t>(std::lower_bound(pieces.begin(), pieces.end(), smallest) - pieces.begin());
-  const auto hi = static_cast<std::size_t>(std::upper_bound(pieces.begin(), pieces.end(), largest) - pieces.begin());
-  double change = 0;
-  std::size_t old_index = lo, removed_index = 0, added_index = 0;
-  for (std::size_t rank = lo; rank < hi; ++rank) {
-    // Next value of the new list: old pieces minus removed, merged with added.
-    while (old_index < hi && removed_index < removed.size() && pieces[old_index] == removed[removed_index]) {
-      ++old_index;
-      ++removed_index;
-    }
-    Length next;
-    if (added_index < added.size() && (old_index >= hi || added[added_index] <= pieces[old_index])) {
-      next = added[added_index++];
-    } else {
-      next = pieces[old_index++];
-    }
-    change += term(rank, next) - term(rank, pieces[rank]);
-  }
-  return change;
+  return sorted_list_change(state.pieces, target_, energy_ == DigestEnergy::unmatched, removed, added,
+                            [this](std::size_t rank, Length model) { return term(rank, model); });
 }
 
 std::vector<double> DoubleDigest::window_deltas(const State& state, const Move& move) const {
@@ -492,23 +411,7 @@ void DoubleDigest::apply(State& state, const Move& move) const {
   const auto hi = static_cast<std::size_t>(std::max(move.first, move.second));
   for (std::size_t k = lo; k < hi; ++k) positions[k + 1] = positions[k] + lengths[static_cast<std::size_t>(order[k])];
 
-  if (buffers.removed.empty()) return;
-  std::vector<Length>& merged = buffers.merged;
-  merged.clear();
-  std::size_t removed_index = 0;
-  std::size_t added_index = 0;
-  for (const Length piece : state.pieces) {
-    if (removed_index < buffers.removed.size() && piece == buffers.removed[removed_index]) {
-      ++removed_index;
-      continue;
-    }
-    while (added_index < buffers.added.size() && buffers.added[added_index] <= piece) {
-      merged.push_back(buffers.added[added_index++]);
-    }
-    merged.push_back(piece);
-  }
-  while (added_index < buffers.added.size()) merged.push_back(buffers.added[added_index++]);
-  state.pieces.swap(merged);
+  replace_sorted(state.pieces, buffers.removed, buffers.added, buffers.merged);
 }
 
 RestrictionMap DoubleDigest::map(const State& state) const {

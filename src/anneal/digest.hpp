@@ -94,7 +94,11 @@
 //        {0, ..., |c|} and its inverse (p0, p0 + p2 - p1, p2) is another, so it is symmetric.
 //    Reverse and both swaps are involutions drawn uniformly among unordered pairs, so every
 //    proposal is symmetric. The window move (X) belongs to the orderings and is refused here.
-//    delta() evaluates the moved configuration in full: O(|c| log |c|), a microsecond at 60 pieces.
+//    Every move permutes the pieces and inner cuts of a stretch lo..hi and keeps the stretch's
+//    total length, so the cuts outside it stay where they are: delta() recomputes only the A
+//    (B) fragments from the last A (B) cut before the stretch to the first one after it, and
+//    counts (unmatched) or re-ranks (book) only those that changed, against the state's sorted
+//    fragment lists.
 
 #include <cstdint>
 #include <string>
@@ -150,6 +154,8 @@ struct DigestState {
   std::vector<int> order;            ///< order[k]: index into c of the k-th piece from x = 0
   std::vector<std::uint8_t> cuts;    ///< cuts[k]: label (kCutA, kCutB, kCutAB) of the cut after the k-th piece
   double piece_energy = 0;           ///< the energy of (order, cuts), kept by apply()
+  std::vector<Length> a_fragments;   ///< the A fragments of (order, cuts), ascending, kept by apply()
+  std::vector<Length> b_fragments;   ///< the B fragments, ascending
 };
 
 struct DigestMove {
@@ -240,6 +246,17 @@ class DoubleDigest {
 
   // The piece space (digest_pieces.cpp).
   double piece_energy(const std::vector<int>& order, const std::vector<std::uint8_t>& cuts) const;
+  /// The energy of ascending A and B fragment lists.
+  double piece_energy_of(const std::vector<Length>& a_fragments, const std::vector<Length>& b_fragments) const;
+  /// The fragments of one enzyme (kCutA or kCutB) that a piece move removes and adds, ascending,
+  /// common values cancelled.
+  void piece_change(const State& state, const Move& move, std::uint8_t bit, std::vector<Length>& removed,
+                    std::vector<Length>& added) const;
+  /// The energy change of one enzyme's fragment list `current` (ascending) losing `removed` and
+  /// gaining `added`, against `target` (ascending) with reciprocals `inverse`.
+  double piece_list_change(const std::vector<Length>& current, const std::vector<Length>& target,
+                           const std::vector<double>& inverse, const std::vector<Length>& removed,
+                           const std::vector<Length>& added) const;
   State random_piece_state(RandomStream& rng) const;
   Move propose_piece_move(RandomStream& rng) const;
   double piece_delta(const State& state, const Move& move) const;

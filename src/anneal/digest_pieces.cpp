@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "anneal/digest.hpp"
+#include "anneal/sorted_lists.hpp"
 #include "core/error.hpp"
 
 namespace nnsim::anneal {
@@ -46,7 +48,7 @@ std::size_t common_count(const std::vector<Length>& x, const std::vector<Length>
 }
 
 struct PieceScratch {
-  std::vector<Length> a, b;
+  std::vector<Length> a, b, removed, added;
   std::vector<int> order;
   std::vector<std::uint8_t> cuts, block;
 };
@@ -85,24 +87,41 @@ void permute_pieces(std::vector<int>& order, std::vector<std::uint8_t>& cuts, co
   }
 }
 
+/// The stretch lo..hi of pieces whose order and inner cuts (lo..hi-1) a move permutes; the cuts
+/// lo-1 and hi keep their labels and, since the stretch keeps its pieces, their positions.
+std::pair<std::size_t, std::size_t> piece_stretch(const DigestMove& move) {
+  const auto first = static_cast<std::size_t>(move.first);
+  const auto second = static_cast<std::size_t>(move.second);
+  switch (move.kind) {
+    case DigestMove::Kind::cut_swap: return {first, second + 1};
+    case DigestMove::Kind::transpose: return {first, static_cast<std::size_t>(move.third) - 1};
+    default: return {first, second};
+  }
+}
+
 }  // namespace
 
 double DoubleDigest::piece_energy(const std::vector<int>& order, const std::vector<std::uint8_t>& cuts) const {
   PieceScratch& buffers = piece_scratch();
   fragments_of(instance_.c, order, cuts, kCutA, buffers.a);
   fragments_of(instance_.c, order, cuts, kCutB, buffers.b);
+  return piece_energy_of(buffers.a, buffers.b);
+}
+
+double DoubleDigest::piece_energy_of(const std::vector<Length>& a_fragments,
+                                     const std::vector<Length>& b_fragments) const {
   if (energy_ == DigestEnergy::unmatched) {
-    return static_cast<double>(a_target_.size() - common_count(buffers.a, a_target_) + b_target_.size() -
-                               common_count(buffers.b, b_target_));
+    return static_cast<double>(a_target_.size() - common_count(a_fragments, a_target_) + b_target_.size() -
+                               common_count(b_fragments, b_target_));
   }
   // (4.15) on the single digests: both lists have n_a (n_b) entries, paired by rank.
   double total = 0;
   for (std::size_t r = 0; r < a_target_.size(); ++r) {
-    const auto d = static_cast<double>(a_target_[r] - buffers.a[r]);
+    const auto d = static_cast<double>(a_target_[r] - a_fragments[r]);
     total += d * d * a_inverse_[r];
   }
   for (std::size_t r = 0; r < b_target_.size(); ++r) {
-    const auto d = static_cast<double>(b_target_[r] - buffers.b[r]);
+    const auto d = static_cast<double>(b_target_[r] - b_fragments[r]);
     total += d * d * b_inverse_[r];
   }
   return total;
@@ -131,7 +150,9 @@ DigestState DoubleDigest::make_piece_state(std::vector<int> order, std::vector<s
   State state;
   state.order = std::move(order);
   state.cuts = std::move(cuts);
-  state.piece_energy = piece_energy(state.order, state.cuts);
+  fragments_of(instance_.c, state.order, state.cuts, kCutA, state.a_fragments);
+  fragments_of(instance_.c, state.order, state.cuts, kCutB, state.b_fragments);
+  state.piece_energy = piece_energy_of(state.a_fragments, state.b_fragments);
   return state;
 }
 
@@ -190,17 +211,77 @@ DigestMove DoubleDigest::propose_piece_move(RandomStream& rng) const {
   return move;
 }
 
+void DoubleDigest::piece_change(const State& state, const Move& move, std::uint8_t bit,
+                                std::vector<Length>& removed, std::vector<Length>& added) const {
+  // The stretch lo..hi of pieces whose order (and inner cuts lo..hi-1) the move permutes.
+  const auto [lo, hi] = piece_stretch(move);
+  PieceScratch& buffers = piece_scratch();
+  // The moved stretch, in local coordinates.
+  buffers.order.assign(state.order.begin() + static_cast<std::ptrdiff_t>(lo),
+                       state.order.begin() + static_cast<std::ptrdiff_t>(hi) + 1);
+  buffers.cuts.assign(state.cuts.begin() + static_cast<std::ptrdiff_t>(lo),
+                      state.cuts.begin() + static_cast<std::ptrdiff_t>(hi));
+  Move local = move;
+  local.first -= static_cast<std::int32_t>(lo);
+  local.second -= static_cast<std::int32_t>(lo);
+  local.third -= static_cast<std::int32_t>(lo);
+  permute_pieces(buffers.order, buffers.cuts, local, buffers.block);
+  // The enzyme's fragments that can change run from its last cut before the stretch to its
+  // first cut at or after the stretch's end (cut k lies after piece k).
+  const std::size_t last_cut = state.cuts.size();  // cut index past the end: the molecule's end
+  std::size_t first = lo;
+  while (first > 0 && (state.cuts[first - 1] & bit) == 0) --first;
+  std::size_t end = hi;
+  while (end < last_cut && (state.cuts[end] & bit) == 0) ++end;
+  auto walk = [&](bool moved, std::vector<Length>& out) {
+    out.clear();
+    Length length = 0;
+    for (std::size_t k = first; k <= end; ++k) {
+      const bool inside = moved && k >= lo && k <= hi;
+      length += instance_.c[static_cast<std::size_t>(inside ? buffers.order[k - lo] : state.order[k])];
+      if (k == end) break;
+      const std::uint8_t label = moved && k >= lo && k < hi ? buffers.cuts[k - lo] : state.cuts[k];
+      if ((label & bit) != 0) {
+        out.push_back(length);
+        length = 0;
+      }
+    }
+    out.push_back(length);
+    sort_short(out);
+  };
+  walk(false, removed);
+  walk(true, added);
+  cancel_common(removed, added);
+}
+
+double DoubleDigest::piece_list_change(const std::vector<Length>& current, const std::vector<Length>& target,
+                                       const std::vector<double>& inverse, const std::vector<Length>& removed,
+                                       const std::vector<Length>& added) const {
+  return sorted_list_change(current, target, energy_ == DigestEnergy::unmatched, removed, added,
+                            [&](std::size_t rank, Length model) {
+                              const auto d = static_cast<double>(target[rank] - model);
+                              return d * d * inverse[rank];
+                            });
+}
+
 double DoubleDigest::piece_delta(const State& state, const Move& move) const {
   PieceScratch& buffers = piece_scratch();
-  buffers.order = state.order;
-  buffers.cuts = state.cuts;
-  permute_pieces(buffers.order, buffers.cuts, move, buffers.block);
-  return piece_energy(buffers.order, buffers.cuts) - state.piece_energy;
+  piece_change(state, move, kCutA, buffers.removed, buffers.added);
+  double change = piece_list_change(state.a_fragments, a_target_, a_inverse_, buffers.removed, buffers.added);
+  piece_change(state, move, kCutB, buffers.removed, buffers.added);
+  change += piece_list_change(state.b_fragments, b_target_, b_inverse_, buffers.removed, buffers.added);
+  return change;
 }
 
 void DoubleDigest::apply_piece_move(State& state, const Move& move) const {
-  permute_pieces(state.order, state.cuts, move, piece_scratch().block);
-  state.piece_energy = piece_energy(state.order, state.cuts);
+  PieceScratch& buffers = piece_scratch();
+  for (const std::uint8_t bit : {kCutA, kCutB}) {
+    piece_change(state, move, bit, buffers.removed, buffers.added);
+    replace_sorted(bit == kCutA ? state.a_fragments : state.b_fragments, buffers.removed, buffers.added, buffers.a);
+  }
+  permute_pieces(state.order, state.cuts, move, buffers.block);
+  // From the lists, not by summing changes: no rounding drift over long runs (book).
+  state.piece_energy = piece_energy_of(state.a_fragments, state.b_fragments);
 }
 
 RestrictionMap DoubleDigest::piece_map(const State& state) const {
