@@ -420,8 +420,12 @@ TEST(DigestPieces, MovesDoWhatTheHeaderSaysAndAreInvertible) {
       problem.apply(back, inverse);
       ASSERT_EQ(back.order, state.order) << describe(move);
       ASSERT_EQ(back.cuts, state.cuts) << describe(move);
+      // piece_energy is recomputed from the fragment lists: exact. delta() sums the changed
+      // ranks' terms (book: rounding of a different sum), so it matches to rounding.
       ASSERT_EQ(back.piece_energy, state.piece_energy) << describe(move);
-      ASSERT_EQ(problem.delta(after, inverse), state.piece_energy - after.piece_energy) << describe(move);
+      ASSERT_NEAR(problem.delta(after, inverse), state.piece_energy - after.piece_energy,
+                  1e-9 * std::max(1.0, state.piece_energy + after.piece_energy))
+          << describe(move);
       state = std::move(after);
     }
     if (instance.c.size() >= 3) {
