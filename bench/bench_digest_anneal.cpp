@@ -10,6 +10,8 @@
 //   suite     nnsim-digest's defaults: 'unmatched', replica exchange with 12 replicas on the
 //             automatic ladder (hottest accepts an average uphill move with probability 1/2, the
 //             coldest the smallest with 1e-6), 100 steps per replica between exchanges.
+//   pieces    the suite in the piece space (--space pieces: an order of the double-digest pieces
+//             with A/B labels on the cuts, the energy counting unmatched A and B fragments).
 // Each configuration makes R independent runs of S steps per instance on one core, stopping at
 // the first solution; the figure of merit is the expected wall time per solution found = total
 // time / solved runs (a lower bound when nothing is solved: then the ratio is one too).
@@ -118,6 +120,10 @@ int main(int argc, char** argv) {
          [&] { return run(DoubleDigest(*instance, {}, DigestEnergy::unmatched), energy, runs, key); }},
         {"suite", suite_steps,
          [&] { return run(DoubleDigest(*instance, {}, DigestEnergy::unmatched), suite, runs, key); }},
+        {"pieces", suite_steps,
+         [&] {
+           return run(DoubleDigest(*instance, {}, DigestEnergy::unmatched, DigestSpace::pieces), suite, runs, key);
+         }},
     };
     Figures plain;
     for (const auto& config : configs) {

@@ -13,9 +13,12 @@
 # budget (--continue-after-solution) to meet every map: the wall time until the ensemble had met all
 # the maps the enumerator lists (runs_to_all_maps, seconds_to_all_maps). Prints one line per n
 # and the command that reproduces it. Extra driver options for both calls (e.g. the exact window
-# move) come from the environment: DIGEST_ARGS='--move-mix 0.5,0.25,0.25,0.05,4' bench/run_...
+# move) come from the environment: DIGEST_ARGS='--move-mix 0.5,0.25,0.25,0.05,4' bench/run_...;
+# options for the first call only (the one with --exact) from EXACT_ARGS, e.g. for large n
+# EXACT_ARGS='--exact-node-limit 5000000' (a stopped enumeration shows complete = 0).
 set -euo pipefail
 read -r -a extra <<< "${DIGEST_ARGS:-}"
+read -r -a exact_extra <<< "${EXACT_ARGS:-}"
 build=${1:-build}
 L=${2:-1000000}
 runs=${3:-4}
@@ -32,13 +35,13 @@ trap 'rm -rf "$work"' EXIT
 export OMP_NUM_THREADS=1
 
 echo "# nnsim-digest against the exact enumerator, $(date -u '+%F %T') UTC, $(nproc --all) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# reproduce: DIGEST_ARGS='${DIGEST_ARGS:-}' bench/run_bench_digest_sizes.sh $build $L $runs $steps $all_steps ${sizes[*]}"
+echo "# reproduce: DIGEST_ARGS='${DIGEST_ARGS:-}' EXACT_ARGS='${EXACT_ARGS:-}' bench/run_bench_digest_sizes.sh $build $L $runs $steps $all_steps ${sizes[*]}"
 printf '%4s %6s %8s %12s %14s %11s %12s | %8s %11s %12s %10s\n' n maps solved "s/solution" "median first" "all maps" "s to all" \
   "enum s" "enum first" "enum nodes" "complete"
 for n in "${sizes[@]}"; do
   spec="$n:$n:$L"
   "$here/scripts/mpirun" -n 1 "$driver" --planted "$spec" --samples "$runs" --steps "$steps" --seed 1 \
-    --exact -q --force -o "$work/first.h5" "${extra[@]}"
+    --exact -q --force -o "$work/first.h5" "${extra[@]}" "${exact_extra[@]}"
   "$here/scripts/mpirun" -n 1 "$driver" --planted "$spec" --samples "$runs" --steps "$all_steps" --seed 1 \
     --continue-after-solution -q --force -o "$work/all.h5" --trace-every 0 "${extra[@]}"
   /usr/bin/python3 - "$work/first.h5" "$work/all.h5" "$n" <<'PY'

@@ -23,7 +23,7 @@ struct DigestOptions {
   std::string instance_text;    ///< one instance on the command line (parse_instance_text)
   std::string planted;          ///< "NA:NB:L[,NA:NB:L...]": planted random instances
   std::string energy = "unmatched";
-  std::string space = "orderings";
+  std::string space = "pieces";
   std::string schedule = "geometric";
   std::string move_mix = "0.5,0.25,0.25";
   std::uint64_t steps = 2'000'000;
@@ -31,7 +31,7 @@ struct DigestOptions {
   double initial_temperature = 0;
   double final_temperature = 0;
   std::uint64_t restart_after = 0;
-  std::string replicas = "12";
+  std::string replicas = "auto";  ///< "auto": 2 in the piece space, 12 in the orderings space
   std::uint64_t steps_per_exchange = 100;
   bool continue_after_solution = false;
   std::uint64_t trace_every = 10000;

@@ -37,12 +37,13 @@ po::options_description digest_options(DigestOptions& o) {
      "zero at exactly the same solutions as book, found far faster) or book (the book's (4.15)); a "
      "comma-separated list runs every instance with each (see 'configurations' below)")
     ("space", po::value(&o.space)->default_value(o.space),
-     "configuration space: orderings (sigma, mu: orders of the A and of the B fragments, the book's) or pieces "
-     "(an order of the double-digest pieces c with an A, B or AB label on every cut between them; c is then "
-     "reproduced by construction and the energy counts the A and B fragments that do not match; islands of "
-     "right cuts move as blocks, which solves planted instances of 30 fragments per enzyme in seconds); in the "
-     "piece space the --move-mix weights are reverse (pieces and labels), swap (two pieces or two labels) and "
-     "shift (exchange two neighbouring blocks), without the window move; or a comma-separated list")
+     "configuration space: pieces (an order of the double-digest pieces c with an A, B or AB label on every "
+     "cut between them; c is then reproduced by construction and the energy counts the A and B fragments that "
+     "do not match; stretches of right cuts move as blocks, which solves planted instances of 30-40 fragments "
+     "per enzyme in seconds) or orderings (sigma, mu: orders of the A and of the B fragments, the book's "
+     "configurations); in the piece space the --move-mix weights are reverse (pieces and labels), swap (two "
+     "pieces or two labels) and shift (exchange two neighbouring blocks), without the window move; or a "
+     "comma-separated list")
     ("schedule", po::value(&o.schedule)->default_value(o.schedule),
      "cooling schedule of simulated annealing (--replicas 1): geometric, linear, adaptive (holds an acceptance "
      "rate, then cools), constant; or a comma-separated list")
@@ -62,10 +63,10 @@ po::options_description digest_options(DigestOptions& o) {
      "accepted with probability 0.001 (replica exchange: 1e-6, a quench that the exchanges feed)")
     ("restart-after", po::value(&o.restart_after)->default_value(o.restart_after),
      "restart from a random state after this many levels without improvement; 0 = never")
-    ("replicas", po::value(&o.replicas)->default_value(o.replicas)->value_name("R[,R...]"),
+    ("replicas", po::value(&o.replicas)->default_value(o.replicas)->value_name("R[,R...]|auto"),
      "replica exchange (parallel tempering) with this many replicas on a geometric ladder from --t-end to --t0 "
      "(then --schedule, --steps-per-temperature and --restart-after are not used); 1 = simulated annealing; or "
-     "a comma-separated list. Configurations: every combination of the --energy, --replicas, --schedule and "
+     "a comma-separated list; auto = the fastest measured: 2 in the piece space, 12 in the orderings space. Configurations: every combination of the --energy, --replicas, --schedule and "
      "--move-mix lists runs --samples runs of every instance, and /instances/<name>/by_configuration compares "
      "them")
     ("steps-per-exchange", po::value(&o.steps_per_exchange)->default_value(o.steps_per_exchange),
@@ -243,11 +244,17 @@ std::vector<Configuration> configurations(const DigestOptions& o) {
   const auto spaces = items(o.space, ',', "space");
   const auto schedules = items(o.schedule, ',', "schedule");
   const auto mixes = items(o.move_mix, ';', "move-mix");
+  // --replicas auto: per space, the count that needed the fewest seconds per solution
+  // (docs/performance.md, "piece space"): 2 in the piece space, 12 in the orderings space.
+  const bool auto_replicas = o.replicas == "auto";
   std::vector<std::uint64_t> replica_counts;
-  for (const auto& r : items(o.replicas, ',', "replicas")) {
-    const auto values = parse_integer_grid(r, "replicas");
-    require(values.size() == 1 && values[0] >= 1 && values[0] <= 64, "replicas", "integers from 1 to 64", o.replicas);
-    replica_counts.push_back(static_cast<std::uint64_t>(values[0]));
+  if (!auto_replicas) {
+    for (const auto& r : items(o.replicas, ',', "replicas")) {
+      const auto values = parse_integer_grid(r, "replicas");
+      require(values.size() == 1 && values[0] >= 1 && values[0] <= 64, "replicas",
+              "integers from 1 to 64, or auto", o.replicas);
+      replica_counts.push_back(static_cast<std::uint64_t>(values[0]));
+    }
   }
   require(!(o.restart_after > 0 &&
             std::none_of(replica_counts.begin(), replica_counts.end(), [](auto r) { return r == 1; })),
@@ -257,7 +264,10 @@ std::vector<Configuration> configurations(const DigestOptions& o) {
     const an::DigestEnergy form = an::digest_energy_from_name(energy);
     for (const auto& space : spaces) {
       const an::DigestSpace space_form = an::digest_space_from_name(space);
-      for (const auto replicas : replica_counts) {
+      const std::vector<std::uint64_t> space_replicas =
+          auto_replicas ? std::vector<std::uint64_t>{space_form == an::DigestSpace::pieces ? 2u : 12u}
+                        : replica_counts;
+      for (const auto replicas : space_replicas) {
         for (const auto& schedule : schedules) {
           for (const auto& mix : mixes) {
             Configuration c;

@@ -187,7 +187,7 @@ class DigestPlotConfigurationsTest(unittest.TestCase):
         cls.h5 = os.path.join(cls.tmp, "grid.h5")
         run_driver(DIGEST_DRIVER, ((["--instances", INSTANCES, "--instance", "L10000,L20000", "--samples", "3",
                                      "--steps", "50000", "--seed", "9", "--energy", "unmatched,book",
-                                     "--replicas", "1,4", "--move-mix", "1,0,0;0.5,0.25,0.25"], cls.h5),))
+                                     "--space", "orderings", "--replicas", "1,4", "--move-mix", "1,0,0;0.5,0.25,0.25"], cls.h5),))
 
     @classmethod
     def tearDownClass(cls):

@@ -90,7 +90,8 @@ expect_rc 0 t1.log "table.json"
 cp table.other-sizes.json table.json
 DRV_TIMEOUT=120 drv t2.log 0 "${TARGS[@]}" -o t2.h5
 expect_rc 0 t2.log "table.json, an instance of other sizes"
-merge_refused "differ in record observables \\(name:row width\\) \\('solutions:10,trace:2,final_state:12' vs 'solutions:7" t1.h5 t2.h5
+# Widths: solutions n_a + n_b - 2, final_state 2|c| - 1 (the piece space's order and labels).
+merge_refused "differ in record observables \\(name:row width\\) \\('solutions:10,trace:2,final_state:21' vs 'solutions:7" t1.h5 t2.h5
 cp table.same-sizes.json table.json
 DRV_TIMEOUT=120 drv t3.log 0 "${TARGS[@]}" -o t3.h5
 expect_rc 0 t3.log "table.json, another instance of the same sizes"

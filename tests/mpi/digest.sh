@@ -23,9 +23,9 @@ TABLE="$SRC/data/double-digest-table-4.1.json"   # the book's Table 4.1
 [[ -f $TABLE ]] || fail "no Table 4.1 instance file $TABLE"
 
 
-ARGS=(--instances "$TABLE" --instance L10000,L20000 --samples 24 --steps 200000 --seed 3 --quiet)
+ARGS=(--instances "$TABLE" --instance L10000,L20000 --samples 24 --steps 200000 --seed 3 --quiet --space orderings)
 
-note "rank invariance"
+note "rank invariance (orderings space)"
 DRV_TIMEOUT=300 drv np1.log 0 "${ARGS[@]}" -o np1.h5
 expect_rc 0 np1.log "1 rank"
 DRV_TIMEOUT=300 drv np2.log 2 "${ARGS[@]}" -o np2.h5
@@ -73,10 +73,10 @@ note "configurations: every combination of --energy, --replicas, --schedule, --m
 # A point's runs depend only on its instance and configuration, so the (book, 4 replicas) point
 # of a grid run equals a run of that configuration alone.
 DRV_TIMEOUT=300 drv grid.log 2 --instances "$TABLE" --instance L10000,L20000 --samples 6 --steps 100000 --seed 7 \
-  --energy unmatched,book --replicas 1,4 --move-mix "1,0,0;0.5,0.25,0.25" --quiet -o grid.h5
+  --space orderings --energy unmatched,book --replicas 1,4 --move-mix "1,0,0;0.5,0.25,0.25" --quiet -o grid.h5
 expect_rc 0 grid.log "grid of 8 configurations"
 DRV_TIMEOUT=300 drv single.log 0 --instances "$TABLE" --instance L10000,L20000 --samples 6 --steps 100000 --seed 7 \
-  --energy book --replicas 4 --move-mix 0.5,0.25,0.25 --quiet -o single.h5
+  --space orderings --energy book --replicas 4 --move-mix 0.5,0.25,0.25 --quiet -o single.h5
 expect_rc 0 single.log "one configuration"
 "$PY" - grid.h5 single.h5 <<'PYEOF' || fail "configurations"
 import sys, h5py, numpy as np
@@ -130,7 +130,7 @@ bad mix_list 2 "--move-mix must be a non-empty list" "${OK[@]}" --move-mix "1,0,
 bad sum 0 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
 
 note "exact window move (heat-bath): rank invariance, kill and resume, bad window sizes"
-WARGS=(--instances "$TABLE" --instance L20000,L40000 --samples 8 --steps 100000 --seed 5 --quiet
+WARGS=(--instances "$TABLE" --instance L20000,L40000 --samples 8 --steps 100000 --seed 5 --quiet --space orderings
        --move-mix "0.5,0.25,0.25,0.05,4;0.5,0.25,0.25,0.02,5")
 DRV_TIMEOUT=300 drv w1.log 0 "${WARGS[@]}" -o w1.h5
 expect_rc 0 w1.log "window move, 1 rank"
@@ -142,10 +142,10 @@ expect_rc 3 wk1.log "window move, stopped after 9 tasks"
 DRV_TIMEOUT=300 drv wk2.log 0 "${WARGS[@]}" -o wkill.h5 --resume
 expect_rc 0 wk2.log "window move, resumed on 1 rank"
 same_datasets w1.h5 wkill.h5
-bad window_size 2 "--move-mix.*window size W from 2 to 8" "${OK[@]}" --move-mix 0.5,0.25,0.25,0.1,9 -o out.h5
+bad window_size 2 "--move-mix.*window size W from 2 to 8" "${OK[@]}" --space orderings --move-mix 0.5,0.25,0.25,0.1,9 -o out.h5
 bad window_weight 2 "--move-mix.*non-negative" "${OK[@]}" --move-mix 0.5,0.25,0.25,-0.1 -o out.h5
 
-note "piece space (--space pieces): rank invariance, kill and resume, all maps of the book's instances"
+note "piece space (--space pieces, the default): rank invariance, kill and resume, all maps of the book's instances"
 PARGS=(--instances "$TABLE" --instance L10000,L20000 --space pieces --samples 24 --steps 200000 --seed 3 --quiet)
 DRV_TIMEOUT=300 drv p1.log 0 "${PARGS[@]}" -o p1.h5
 expect_rc 0 p1.log "piece space, 1 rank"
@@ -172,7 +172,9 @@ for name in ("L10000", "L20000"):
     g = f["instances"][name]
     b = g["by_configuration"]
     labels = [x.decode() for x in b["label"][()]]
-    assert labels[1] == "energy=unmatched, space=pieces, replicas=12, schedule=geometric, move-mix=0.5,0.25,0.25", labels
+    # --replicas auto: 12 replicas in the orderings space, 2 in the piece space.
+    assert labels == ["energy=unmatched, replicas=12, schedule=geometric, move-mix=0.5,0.25,0.25",
+                      "energy=unmatched, space=pieces, replicas=2, schedule=geometric, move-mix=0.5,0.25,0.25"], labels
     assert [x.decode() for x in b["space"][()]] == ["orderings", "pieces"]
     assert int(g["found_all"][()]) == 1 and int(g["missing_maps"][()]) == 0, name
     print("--", name, "maps found by space (orderings, pieces):", list(b["distinct_maps"][()]),
