@@ -203,20 +203,7 @@ double DoubleDigest::energy(const State& state) const {
   fill_positions(instance_.b, state.mu, b_positions);
   const std::vector<Length> pieces = all_pieces(a_positions, b_positions);
   if (energy_ == DigestEnergy::unmatched) {
-    // K minus the size of the multiset intersection of two ascending lists (a merge).
-    std::size_t matched = 0;
-    for (std::size_t i = 0, j = 0; i < pieces.size() && j < target_.size();) {
-      if (pieces[i] == target_[j]) {
-        ++matched;
-        ++i;
-        ++j;
-      } else if (pieces[i] < target_[j]) {
-        ++i;
-      } else {
-        ++j;
-      }
-    }
-    return static_cast<double>(target_.size() - matched);
+    return static_cast<double>(target_.size() - common_count(pieces, target_));
   }
   double total = 0;
   for (std::size_t r = 0; r < pieces.size(); ++r) total += term(r, pieces[r]);

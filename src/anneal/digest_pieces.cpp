@@ -30,23 +30,6 @@ void fragments_of(const std::vector<Length>& c, const std::vector<int>& order, c
   std::sort(out.begin(), out.end());
 }
 
-/// Size of the multiset intersection of two ascending lists.
-std::size_t common_count(const std::vector<Length>& x, const std::vector<Length>& y) {
-  std::size_t matched = 0;
-  for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
-    if (x[i] == y[j]) {
-      ++matched;
-      ++i;
-      ++j;
-    } else if (x[i] < y[j]) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
-  return matched;
-}
-
 struct PieceScratch {
   std::vector<Length> a, b, removed, added;
   std::vector<int> order;

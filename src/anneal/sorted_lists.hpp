@@ -25,6 +25,23 @@ inline void sort_short(std::vector<Length>& values) {
   }
 }
 
+/// Size of the multiset intersection of two ascending lists (a merge).
+inline std::size_t common_count(const std::vector<Length>& x, const std::vector<Length>& y) {
+  std::size_t matched = 0;
+  for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+    if (x[i] == y[j]) {
+      ++matched;
+      ++i;
+      ++j;
+    } else if (x[i] < y[j]) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return matched;
+}
+
 /// Removes from both ascending lists the values they share (as multisets).
 inline void cancel_common(std::vector<Length>& removed, std::vector<Length>& added) {
   std::size_t i = 0, j = 0, keep_removed = 0, keep_added = 0;
