@@ -129,40 +129,39 @@ bad energy_name 2 "--energy must be book" "${OK[@]}" --energy unmatched,exact -o
 bad mix_list 2 "--move-mix must be a non-empty list" "${OK[@]}" --move-mix "1,0,0;" -o out.h5
 bad sum 0 "bad1.*list a.*sum" --instances bad.json --samples 2 -o out.h5
 
+# invariant NAME K ARGS...: the run of ARGS on 1 rank and on 2 ranks give the same datasets, and
+# one stopped after K tasks on 2 ranks and resumed on 1 rank ends with them too.
+invariant() {
+  local name=$1 stop=$2
+  shift 2
+  DRV_TIMEOUT=300 drv "$name-np1.log" 0 "$@" -o "$name-np1.h5"
+  expect_rc 0 "$name-np1.log" "$name, 1 rank"
+  DRV_TIMEOUT=300 drv "$name-np2.log" 2 "$@" -o "$name-np2.h5"
+  expect_rc 0 "$name-np2.log" "$name, 2 ranks"
+  same_datasets "$name-np1.h5" "$name-np2.h5"
+  NNSIM_STOP_AFTER_TASKS=$stop DRV_TIMEOUT=300 drv "$name-k1.log" 2 "$@" -o "$name-kill.h5"
+  expect_rc 3 "$name-k1.log" "$name, stopped after $stop tasks"
+  DRV_TIMEOUT=300 drv "$name-k2.log" 0 "$@" -o "$name-kill.h5" --resume
+  expect_rc 0 "$name-k2.log" "$name, resumed on 1 rank"
+  same_datasets "$name-np1.h5" "$name-kill.h5"
+}
+
 note "exact window move (heat-bath): rank invariance, kill and resume, bad window sizes"
 WARGS=(--instances "$TABLE" --instance L20000,L40000 --samples 8 --steps 100000 --seed 5 --quiet --space orderings
        --move-mix "0.5,0.25,0.25,0.05,4;0.5,0.25,0.25,0.02,5")
-DRV_TIMEOUT=300 drv w1.log 0 "${WARGS[@]}" -o w1.h5
-expect_rc 0 w1.log "window move, 1 rank"
-DRV_TIMEOUT=300 drv w2.log 2 "${WARGS[@]}" -o w2.h5
-expect_rc 0 w2.log "window move, 2 ranks"
-same_datasets w1.h5 w2.h5
-NNSIM_STOP_AFTER_TASKS=9 DRV_TIMEOUT=300 drv wk1.log 2 "${WARGS[@]}" -o wkill.h5
-expect_rc 3 wk1.log "window move, stopped after 9 tasks"
-DRV_TIMEOUT=300 drv wk2.log 0 "${WARGS[@]}" -o wkill.h5 --resume
-expect_rc 0 wk2.log "window move, resumed on 1 rank"
-same_datasets w1.h5 wkill.h5
+invariant window 9 "${WARGS[@]}"
 bad window_size 2 "--move-mix.*window size W from 2 to 8" "${OK[@]}" --space orderings --move-mix 0.5,0.25,0.25,0.1,9 -o out.h5
 bad window_weight 2 "--move-mix.*non-negative" "${OK[@]}" --move-mix 0.5,0.25,0.25,-0.1 -o out.h5
 
 note "piece space (--space pieces, the default): rank invariance, kill and resume, all maps of the book's instances"
 PARGS=(--instances "$TABLE" --instance L10000,L20000 --space pieces --samples 24 --steps 200000 --seed 3 --quiet)
-DRV_TIMEOUT=300 drv p1.log 0 "${PARGS[@]}" -o p1.h5
-expect_rc 0 p1.log "piece space, 1 rank"
-DRV_TIMEOUT=300 drv p2.log 2 "${PARGS[@]}" -o p2.h5
-expect_rc 0 p2.log "piece space, 2 ranks"
-same_datasets p1.h5 p2.h5
-NNSIM_STOP_AFTER_TASKS=15 DRV_TIMEOUT=300 drv pk1.log 2 "${PARGS[@]}" -o pkill.h5
-expect_rc 3 pk1.log "piece space, stopped after 15 tasks"
-DRV_TIMEOUT=300 drv pk2.log 0 "${PARGS[@]}" -o pkill.h5 --resume
-expect_rc 0 pk2.log "piece space, resumed on 1 rank"
-same_datasets p1.h5 pkill.h5
-# Both spaces in one run: the piece-space point equals p1.h5's run of it alone; --exact: the
+invariant pieces 15 "${PARGS[@]}"
+# Both spaces in one run (pieces-np1.h5: the piece space alone); --exact: the
 # piece-space runs find every map the enumerator lists.
 DRV_TIMEOUT=300 drv pexact.log 2 --instances "$TABLE" --instance L10000,L20000 --space orderings,pieces \
   --samples 40 --steps 400000 --seed 5 --exact --continue-after-solution --quiet -o pexact.h5
 expect_rc 0 pexact.log "--space orderings,pieces --exact"
-"$PY" - pexact.h5 p1.h5 <<'PYEOF' || fail "piece space output"
+"$PY" - pexact.h5 pieces-np1.h5 <<'PYEOF' || fail "piece space output"
 import sys, h5py, numpy as np
 f, alone = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 spaces = [x.decode() for x in f["points/space"][()]]
