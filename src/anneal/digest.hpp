@@ -94,11 +94,12 @@
 //        {0, ..., |c|} and its inverse (p0, p0 + p2 - p1, p2) is another, so it is symmetric.
 //    Reverse and both swaps are involutions drawn uniformly among unordered pairs, so every
 //    proposal is symmetric. The window move (X) belongs to the orderings and is refused here.
-//    Every move permutes the pieces and inner cuts of a stretch lo..hi and keeps the stretch's
-//    total length, so the cuts outside it stay where they are: delta() recomputes only the A
-//    (B) fragments from the last A (B) cut before the stretch to the first one after it, and
-//    counts (unmatched) or re-ranks (book) only those that changed, against the state's sorted
-//    fragment lists.
+//    Every move carries blocks of pieces with their inner cuts (the reversed stretch, the two
+//    exchanged blocks, ...), so a fragment that does not contain a piece at the end of a block
+//    reappears unchanged: delta() recomputes only the A and B fragments that contain such a
+//    piece, before and after (a few pieces each), and counts (unmatched) or re-ranks (book) the
+//    ones that changed against the state's sorted fragment lists: about half the time of a full
+//    recomputation at 30 fragments per enzyme.
 
 #include <cstdint>
 #include <string>
@@ -249,7 +250,8 @@ class DoubleDigest {
   /// The energy of ascending A and B fragment lists.
   double piece_energy_of(const std::vector<Length>& a_fragments, const std::vector<Length>& b_fragments) const;
   /// The fragments of one enzyme (kCutA or kCutB) that a piece move removes and adds, ascending,
-  /// common values cancelled.
+  /// common values cancelled. Call with kCutA first: it prepares the moved stretch that the
+  /// kCutB call of the same state and move reuses.
   void piece_change(const State& state, const Move& move, std::uint8_t bit, std::vector<Length>& removed,
                     std::vector<Length>& added) const;
   /// The energy change of one enzyme's fragment list `current` (ascending) losing `removed` and

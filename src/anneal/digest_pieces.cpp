@@ -2,6 +2,7 @@
 // the observed double-digest pieces plus A / B / AB labels on the cuts between them.
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <utility>
 
@@ -199,41 +200,65 @@ void DoubleDigest::piece_change(const State& state, const Move& move, std::uint8
   // The stretch lo..hi of pieces whose order (and inner cuts lo..hi-1) the move permutes.
   const auto [lo, hi] = piece_stretch(move);
   PieceScratch& buffers = piece_scratch();
-  // The moved stretch, in local coordinates.
-  buffers.order.assign(state.order.begin() + static_cast<std::ptrdiff_t>(lo),
-                       state.order.begin() + static_cast<std::ptrdiff_t>(hi) + 1);
-  buffers.cuts.assign(state.cuts.begin() + static_cast<std::ptrdiff_t>(lo),
-                      state.cuts.begin() + static_cast<std::ptrdiff_t>(hi));
-  Move local = move;
-  local.first -= static_cast<std::int32_t>(lo);
-  local.second -= static_cast<std::int32_t>(lo);
-  local.third -= static_cast<std::int32_t>(lo);
-  permute_pieces(buffers.order, buffers.cuts, local, buffers.block);
-  // The enzyme's fragments that can change run from its last cut before the stretch to its
-  // first cut at or after the stretch's end (cut k lies after piece k).
-  const std::size_t last_cut = state.cuts.size();  // cut index past the end: the molecule's end
-  std::size_t first = lo;
-  while (first > 0 && (state.cuts[first - 1] & bit) == 0) --first;
-  std::size_t end = hi;
-  while (end < last_cut && (state.cuts[end] & bit) == 0) ++end;
-  auto walk = [&](bool moved, std::vector<Length>& out) {
-    out.clear();
-    Length length = 0;
-    for (std::size_t k = first; k <= end; ++k) {
-      const bool inside = moved && k >= lo && k <= hi;
-      length += instance_.c[static_cast<std::size_t>(inside ? buffers.order[k - lo] : state.order[k])];
-      if (k == end) break;
-      const std::uint8_t label = moved && k >= lo && k < hi ? buffers.cuts[k - lo] : state.cuts[k];
-      if ((label & bit) != 0) {
-        out.push_back(length);
-        length = 0;
-      }
+  // The moved stretch, in local coordinates; kCutA comes first and prepares it, kCutB reuses it.
+  if (bit == kCutA) {
+    buffers.order.assign(state.order.begin() + static_cast<std::ptrdiff_t>(lo),
+                         state.order.begin() + static_cast<std::ptrdiff_t>(hi) + 1);
+    buffers.cuts.assign(state.cuts.begin() + static_cast<std::ptrdiff_t>(lo),
+                        state.cuts.begin() + static_cast<std::ptrdiff_t>(hi));
+    Move local = move;
+    local.first -= static_cast<std::int32_t>(lo);
+    local.second -= static_cast<std::int32_t>(lo);
+    local.third -= static_cast<std::int32_t>(lo);
+    permute_pieces(buffers.order, buffers.cuts, local, buffers.block);
+  }
+  // Only fragments that contain a piece at an end of a block the move carries can change (a
+  // block: the reversed stretch; the two exchanged blocks; the swapped pieces and the run between
+  // them; the pieces beside swapped labels). Every other fragment lies inside one block (or
+  // outside the stretch) between cuts that travel with it, and reappears unchanged. So the
+  // removed fragments are the old ones containing those pieces, the added ones the new ones
+  // containing their images; fragments that are in fact unchanged appear in both and cancel.
+  std::array<std::size_t, 4> old_ends{}, new_ends{};
+  const auto first = static_cast<std::size_t>(move.first), second = static_cast<std::size_t>(move.second);
+  switch (move.kind) {
+    case Move::Kind::transpose: {
+      const auto third = static_cast<std::size_t>(move.third), y = third - second;  // |Y|
+      old_ends = {first, second - 1, second, third - 1};
+      new_ends = {first + y, third - 1, first, first + y - 1};
+      break;
     }
-    out.push_back(length);
+    case Move::Kind::swap: old_ends = new_ends = {first, first + 1, second - 1, second}; break;
+    case Move::Kind::cut_swap: old_ends = new_ends = {first, first + 1, second, second + 1}; break;
+    default: old_ends = new_ends = {first, second, first, second}; break;  // reverse
+  }
+  const std::size_t last = state.order.size() - 1;
+  auto collect = [&](bool moved, const std::array<std::size_t, 4>& ends, std::vector<Length>& out) {
+    auto piece = [&](std::size_t k) {
+      return instance_.c[static_cast<std::size_t>(moved && k >= lo && k <= hi ? buffers.order[k - lo] : state.order[k])];
+    };
+    auto cut = [&](std::size_t k) { return moved && k >= lo && k < hi ? buffers.cuts[k - lo] : state.cuts[k]; };
+    out.clear();
+    std::array<std::size_t, 4> starts{};
+    std::size_t counted = 0;
+    for (const std::size_t end : ends) {
+      std::size_t start = end;
+      while (start > 0 && (cut(start - 1) & bit) == 0) --start;
+      if (std::find(starts.begin(), starts.begin() + static_cast<std::ptrdiff_t>(counted), start) !=
+          starts.begin() + static_cast<std::ptrdiff_t>(counted)) {
+        continue;
+      }
+      starts[counted++] = start;
+      Length length = 0;
+      for (std::size_t k = start;; ++k) {
+        length += piece(k);
+        if (k == last || (cut(k) & bit) != 0) break;
+      }
+      out.push_back(length);
+    }
     sort_short(out);
   };
-  walk(false, removed);
-  walk(true, added);
+  collect(false, old_ends, removed);
+  collect(true, new_ends, added);
   cancel_common(removed, added);
 }
 
