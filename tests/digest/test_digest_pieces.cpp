@@ -450,72 +450,53 @@ TEST(DigestPieces, HandMadeMoves) {
   EXPECT_EQ(pieces.energy(state), 0.0);
   EXPECT_EQ(pieces.map(state), (RestrictionMap{{1, 6, 10, 21}, {3, 6, 15}}));
 
+  // The state after one move of the given kind and positions; its cached energy checked.
+  auto after = [&](const DigestState& from, Kind kind, int first, int second, int third = 0) {
+    DigestMove move;
+    move.kind = kind;
+    move.first = first;
+    move.second = second;
+    move.third = third;
+    DigestState moved = from;
+    pieces.apply(moved, move);
+    EXPECT_EQ(moved.piece_energy, pieces.energy(moved));
+    return moved;
+  };
+
   // transpose (1, 3, 6): X = pieces [1, 3) = (2, 3) with inner label B (cut 1), the label between
   // X and Y is cut 2 (AB), Y = pieces [3, 6) = (4, 5, 6) with inner labels A, B (cuts 3, 4); the
   // cut after Y (cut 5, A) and before X (cut 0, A) stay.
   // Result: 1 |A| 4 |A| 5 |B| 6 |AB| 2 |B| 3 |A| 7.
-  DigestMove transpose;
-  transpose.kind = Kind::transpose;
-  transpose.first = 1;
-  transpose.second = 3;
-  transpose.third = 6;
-  DigestState moved = state;
-  pieces.apply(moved, transpose);
+  DigestState moved = after(state, Kind::transpose, 1, 3, 6);
   EXPECT_EQ(moved.order, (std::vector<int>{0, 3, 4, 5, 1, 2, 6}));
   EXPECT_EQ(moved.cuts, (std::vector<std::uint8_t>{A, A, B, AB, B, A}));
-  EXPECT_EQ(moved.piece_energy, pieces.energy(moved));
-  DigestMove inverse = transpose;
-  inverse.second = 1 + 6 - 3;  // (p0, p0 + p2 - p1, p2) = (1, 4, 6)
-  pieces.apply(moved, inverse);
+  // Its inverse (p0, p0 + p2 - p1, p2) = (1, 4, 6).
+  moved = after(moved, Kind::transpose, 1, 1 + 6 - 3, 6);
   EXPECT_EQ(moved.order, identity);
   EXPECT_EQ(moved.cuts, labels);
 
-  // A transpose at the right end (p2 = |c|: no cut after Y) and at the left end (p0 = 0).
-  DigestMove right_end = transpose;
-  right_end.first = 4;
-  right_end.second = 5;
-  right_end.third = 7;  // X = (5), Y = (6, 7) with inner label A (cut 5); middle cut 4 (B)
-  moved = state;
-  pieces.apply(moved, right_end);
+  // A transpose at the right end (p2 = |c|: no cut after Y): X = (5), Y = (6, 7) with inner
+  // label A (cut 5); middle cut 4 (B).
+  moved = after(state, Kind::transpose, 4, 5, 7);
   EXPECT_EQ(moved.order, (std::vector<int>{0, 1, 2, 3, 5, 6, 4}));
   EXPECT_EQ(moved.cuts, (std::vector<std::uint8_t>{A, B, AB, A, A, B}));
-  DigestMove left_end = transpose;
-  left_end.first = 0;
-  left_end.second = 2;
-  left_end.third = 3;  // X = (1, 2) with inner label A (cut 0), Y = (3); middle cut 1 (B)
-  moved = state;
-  pieces.apply(moved, left_end);
+  // At the left end (p0 = 0): X = (1, 2) with inner label A (cut 0), Y = (3); middle cut 1 (B).
+  moved = after(state, Kind::transpose, 0, 2, 3);
   EXPECT_EQ(moved.order, (std::vector<int>{2, 0, 1, 3, 4, 5, 6}));
   EXPECT_EQ(moved.cuts, (std::vector<std::uint8_t>{B, A, AB, A, B, A}));
 
   // reverse (1, 4): pieces 2, 3, 4, 5 mirrored with the cuts between them (1, 2, 3 = B, AB, A).
-  DigestMove reverse;
-  reverse.kind = Kind::reverse;
-  reverse.first = 1;
-  reverse.second = 4;
-  moved = state;
-  pieces.apply(moved, reverse);
+  moved = after(state, Kind::reverse, 1, 4);
   EXPECT_EQ(moved.order, (std::vector<int>{0, 4, 3, 2, 1, 5, 6}));
   EXPECT_EQ(moved.cuts, (std::vector<std::uint8_t>{A, A, AB, B, B, A}));
 
   // swap (0, 6): pieces only; cut_swap (0, 2): labels only.
-  DigestMove swap;
-  swap.kind = Kind::swap;
-  swap.first = 0;
-  swap.second = 6;
-  moved = state;
-  pieces.apply(moved, swap);
+  moved = after(state, Kind::swap, 0, 6);
   EXPECT_EQ(moved.order, (std::vector<int>{6, 1, 2, 3, 4, 5, 0}));
   EXPECT_EQ(moved.cuts, labels);
-  DigestMove cut_swap;
-  cut_swap.kind = Kind::cut_swap;
-  cut_swap.first = 0;
-  cut_swap.second = 2;
-  moved = state;
-  pieces.apply(moved, cut_swap);
+  moved = after(state, Kind::cut_swap, 0, 2);
   EXPECT_EQ(moved.order, identity);
   EXPECT_EQ(moved.cuts, (std::vector<std::uint8_t>{AB, B, A, A, B, A}));
-  EXPECT_EQ(moved.piece_energy, pieces.energy(moved));
   EXPECT_GT(moved.piece_energy, 0.0);
 }
 
