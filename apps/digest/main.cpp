@@ -487,6 +487,13 @@ int run(const MpiEnvironment& mpi, int argc, char** argv) {
     };
     double& first_seconds = saved.seconds_to_solution;
     control.cancel = &cancel;
+    // The progress line counts a long run by its steps (display only; a run that meets its
+    // solution early simply finishes sooner than this fraction promised).
+    const double budget = static_cast<double>(options.max_steps);
+    control.on_level = [&task, budget](const an::LevelReport& report, const an::DigestState&) {
+      report_progress(task, static_cast<double>(report.step) / budget);
+      return true;
+    };
     control.on_solution = [&](const an::DigestState& state, std::uint64_t) {
       if (found.empty()) first_seconds = elapsed();
       found.insert(problem.map(state));

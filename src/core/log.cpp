@@ -79,12 +79,15 @@ std::string Progress::line(std::uint64_t done, double work_done) const {
 
 void Progress::update(std::uint64_t done, double work_done) {
   if (!enabled_) return;
-  const auto now = Clock::now();
-  if (now < next_) return;
+  if (!due()) return;
   log::info(line(done, work_done));
   printed_ = true;
+  advance();
+}
+
+void Progress::advance() {
   interval_ = std::min(2 * interval_, 60.0);
-  next_ = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_));
+  next_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_));
 }
 
 void Progress::finish(std::uint64_t done, double work_done) {

@@ -34,6 +34,10 @@ class Progress {
   Progress(std::uint64_t total, std::uint64_t already_done, double total_work, double work_already_done,
            bool enabled);
   void update(std::uint64_t done, double work_done);
+  /// True when update() would print now (whether or not printing is enabled).
+  bool due() const { return Clock::now() >= next_; }
+  /// Moves the schedule on as update() does, without printing.
+  void advance();
   /// Prints the final line (if anything was printed before or the run took over 2 s).
   void finish(std::uint64_t done, double work_done);
   std::string line(std::uint64_t done, double work_done) const;

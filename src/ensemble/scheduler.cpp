@@ -10,6 +10,7 @@
 #include <deque>
 #include <exception>
 #include <limits>
+#include <list>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -36,6 +37,7 @@ enum Kind : std::uint64_t {
   kResults = 1,
   kSignal = 2,
   kFinal = 3,
+  kProgress = 4,  // the work of the worker's running tasks done so far (Task::progress)
   kAssign = 11,
   kNoMore = 12,
   kStop = 13,
@@ -123,6 +125,7 @@ class LocalPool {
   void work() {
     for (;;) {
       Task task;
+      std::list<Running>::iterator slot;
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return shutdown_ || !queue_.empty(); });
@@ -130,9 +133,11 @@ class LocalPool {
         task = queue_.front();
         queue_.pop_front();
         ++busy_;
+        slot = start_running(task);
       }
       Outcome outcome = run_one(task);
       std::lock_guard lock(mutex_);
+      running_.erase(slot);
       finished_.push_back(std::move(outcome));
       --busy_;
     }
@@ -225,20 +230,44 @@ class LocalPool {
   /// Runs one queued task on the calling thread (used when no compute thread exists).
   bool run_inline() {
     Task task;
+    std::list<Running>::iterator slot;
     {
       std::lock_guard lock(mutex_);
       if (queue_.empty()) return false;
       task = queue_.front();
       queue_.pop_front();
+      slot = start_running(task);
     }
     Outcome outcome = run_one(task);
     std::lock_guard lock(mutex_);
+    running_.erase(slot);
     finished_.push_back(std::move(outcome));
     return true;
   }
+  /// The work done so far by running tasks: sum of cost x reported fraction (Task::progress).
+  double in_flight_work() {
+    std::lock_guard lock(mutex_);
+    double work = 0;
+    for (const auto& r : running_) work += r.cost * r.fraction.load(std::memory_order_relaxed);
+    return work;
+  }
 
  private:
+  /// A running task's progress slot and cost (EnsembleSpec::cost of its point).
+  struct Running {
+    double cost = 1;
+    std::atomic<double> fraction{0};
+  };
+  /// With mutex_ held: a slot for a task about to run, handed to it as Task::progress.
+  std::list<Running>::iterator start_running(Task& task) {
+    const auto slot = running_.emplace(running_.end());
+    slot->cost = spec_.cost ? std::max(spec_.cost(task.point), 0.0) : 1.0;
+    task.progress = &slot->fraction;
+    return slot;
+  }
+
   const EnsembleSpec& spec_;
+  std::list<Running> running_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> queue_;
@@ -344,6 +373,7 @@ class RootCoordinator {
     }
     pending_.assign(order.begin(), order.end());
     worker_final_.assign(static_cast<std::size_t>(ranks_), false);
+    remote_in_flight_.assign(static_cast<std::size_t>(ranks_), 0.0);
     stop_after_ = control.stop_after_tasks > 0 ? control.stop_after_tasks : stop_after_tasks_from_environment();
   }
 
@@ -394,7 +424,18 @@ class RootCoordinator {
         checkpointed = result_.tasks_done;
         last_checkpoint = Clock::now();
       }
-      progress.update(result_.tasks_done, work_done_);
+      if (progress.due()) {
+        // Finished tasks count fully, running ones by their reported fractions (display only).
+        double in_flight = pool_.in_flight_work();
+        for (const double w : remote_in_flight_) in_flight += w;
+        const double work = std::min(total_work_, work_done_ + in_flight);
+        if (control_.on_progress) control_.on_progress(result_.tasks_done, work, total_work_);
+        if (control_.progress) {
+          progress.update(result_.tasks_done, work);
+        } else {
+          progress.advance();
+        }
+      }
       if (finals == ranks_ - 1 && pool_.idle() && (pending_.empty() || stopping_)) break;
       if (events) {
         backoff.reset();
@@ -459,6 +500,10 @@ class RootCoordinator {
 
   void handle(ByteBuffer& message, int source, int& finals) {
     const auto kind = message.get_u64();
+    if (kind == kProgress) {
+      remote_in_flight_[static_cast<std::size_t>(source)] = message.get_double();
+      return;
+    }
     if (kind == kSignal) {
       begin_stop("rank " + std::to_string(source) + " received " +
                  signal_name(static_cast<int>(message.get_u64())));
@@ -468,6 +513,7 @@ class RootCoordinator {
     for (auto& o : get_outcomes(message, nobs_, spec_.records.size())) absorb(o);
     if (kind == kFinal) {
       worker_final_[static_cast<std::size_t>(source)] = true;
+      remote_in_flight_[static_cast<std::size_t>(source)] = 0;
       ++finals;
       return;
     }
@@ -500,6 +546,7 @@ class RootCoordinator {
   double total_work_ = 0;
   double work_done_ = 0;
   std::vector<bool> worker_final_;
+  std::vector<double> remote_in_flight_;  // per rank: the last kProgress (work of its running tasks)
   bool stopping_ = false;
   std::string stop_reason_;
   std::uint64_t stop_after_ = 0;  // NNSIM_STOP_AFTER_TASKS; 0 = off
@@ -514,6 +561,8 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
   bool request_outstanding = false;
   bool no_more = false;
   bool signal_sent = false;
+  auto last_progress = Clock::now();
+  double progress_sent = 0;
   Backoff backoff;
   for (;;) {
     bool events = false;
@@ -545,6 +594,18 @@ void run_worker_coordinator(const EnsembleSpec& spec, MPI_Comm comm, LocalPool& 
         MPI_Recv(bytes.data(), count, MPI_BYTE, 0, kTagToWorker, comm, MPI_STATUS_IGNORE);
         ByteBuffer late(std::move(bytes));
         if (late.get_u64() == kRunOver) return;
+      }
+    }
+    // The work of the running tasks, at most once a second and before any results (so that rank
+    // 0 never counts a finished task both as done and as running).
+    if (const auto now = Clock::now(); !outcomes.empty() || now - last_progress >= std::chrono::seconds(1)) {
+      last_progress = now;
+      if (const double in_flight = pool.in_flight_work(); in_flight != progress_sent) {
+        ByteBuffer note;
+        note.put_u64(static_cast<std::uint64_t>(kProgress));
+        note.put_double(in_flight);
+        send(note, 0, kTagToRoot, comm);
+        progress_sent = in_flight;
       }
     }
     const std::size_t load = pool.load();

@@ -8,6 +8,11 @@
 // Stop requests (signals on any rank, --time-limit) are decided on rank 0 and broadcast;
 // completed tasks go to periodic and final checkpoints.
 //
+// Progress. Rank 0's progress line counts finished tasks by their cost and running ones by the
+// fraction they report (Task::progress, report_progress): worker ranks send the work of their
+// running tasks at most once a second and before any results, so a finished task is never
+// counted twice. Display only; results never depend on it.
+//
 // Besides its fixed values a task may return variable-length records (ensemble/records.hpp):
 // EnsembleSpec::records names them and run_with_records computes them. They travel with the
 // task's values (over MPI, into checkpoints, back on resume) and come out in task order.
@@ -43,7 +48,17 @@ struct Task {
   std::uint64_t sample = 0; ///< sample number: first_sample + index of the sample in this run
   /// The bytes of an earlier nnsim::Suspended of this task (file comment); empty = start afresh.
   std::vector<unsigned char> resume_state;
+  /// Where a long task may store the fraction of its work done so far, in [0, 1] (report_progress);
+  /// rank 0's progress line then counts running tasks by it. Display only: it never changes a
+  /// result. Null outside the scheduler.
+  std::atomic<double>* progress = nullptr;
 };
+
+/// Stores a running task's fraction done (clamped to [0, 1]) for the progress line; a no-op for
+/// a task without a progress slot.
+inline void report_progress(const Task& task, double fraction) {
+  if (task.progress) task.progress->store(fraction < 0 ? 0.0 : fraction > 1 ? 1.0 : fraction, std::memory_order_relaxed);
+}
 
 /// Set when a run is stopping; long kernels may poll it and throw nnsim::Cancelled, or
 /// nnsim::Suspended to hand back their partial state.
@@ -100,6 +115,10 @@ struct RunControl {
   double time_limit = 0;             ///< seconds; 0 = none
   double checkpoint_interval = 600;  ///< seconds
   bool progress = true;
+  /// Rank 0, whenever the progress line is due (after 2 s, then at doubling intervals, also with
+  /// progress = false): tasks done, work done including the reported fractions of running tasks
+  /// on every rank (Task::progress), and the total work, in the units of EnsembleSpec::cost.
+  std::function<void(std::uint64_t tasks_done, double work_done, double total_work)> on_progress;
   std::string checkpoint_path;  ///< empty: never checkpoint
   std::string parameters_json;  ///< stored in checkpoints, matched on resume
   std::string git_commit;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <thread>
@@ -94,6 +95,47 @@ TEST_P(SchedulerThreads, EveryTaskExactlyOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, SchedulerThreads, ::testing::Values(1, 2, 3));
+
+// Long tasks report their fraction done (report_progress): rank 0's progress (RunControl::
+// on_progress, the same figures as the progress line) counts running tasks by it before any of
+// them has finished, never beyond the total, and every task fully once it has.
+TEST(Scheduler, ProgressCountsTheReportedFractionsOfRunningTasks) {
+  EnsembleSpec spec;
+  spec.num_points = 1;
+  spec.samples_per_point = static_cast<std::uint64_t>(size());
+  spec.observables = {"sample"};
+  spec.cost = [](std::uint64_t) { return 2.0; };
+  spec.run = [](const Task& t, const CancelFlag&) {
+    // Half done at once, then 3.5 s of work: rank 0's first report (after 2 s) comes while the
+    // first tasks are still running.
+    report_progress(t, 0.5);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+    report_progress(t, 7.0);  // clamped to 1
+    return std::vector<double>{static_cast<double>(t.sample)};
+  };
+  RunControl control;
+  control.threads = 2;  // a compute thread beside the coordinating one on every rank
+  control.progress = false;
+  std::vector<std::pair<std::uint64_t, double>> reports;
+  control.on_progress = [&](std::uint64_t done, double work, double total) {
+    EXPECT_EQ(total, 2.0 * size());
+    reports.emplace_back(done, work);
+  };
+  const auto result = run_ensemble(spec, control, MPI_COMM_WORLD);
+  EXPECT_TRUE(result.complete);
+  if (rank() == 0) {
+    ASSERT_FALSE(reports.empty());
+    const auto [done, work] = reports.front();
+    EXPECT_EQ(done, 0u);
+    // At least one running task counted at half its cost; whole halves only.
+    EXPECT_GE(work, 1.0);
+    EXPECT_EQ(work, std::floor(work));
+    for (const auto& [d, w] : reports) {
+      EXPECT_LE(w, 2.0 * size());
+      EXPECT_GE(w, 2.0 * static_cast<double>(d));
+    }
+  }
+}
 
 TEST(Scheduler, TimeLimitLeavesCheckpointAndResumeCompletesIdentically) {
   const auto spec = make_spec(4, 50, /*sleep_us=*/2000);  // 200 tasks of 2 ms
