@@ -38,17 +38,6 @@ std::string attribute_or(const io::Group& g, const std::string& name, const std:
 /// Options that may differ between the inputs: which sizes each ran.
 bool size_selection(const std::string& option) { return option == "N" || option == "size-block"; }
 
-/// A JSON member's value as text (numbers as written), for comparisons and messages.
-std::string value_text(const JsonValue& v) {
-  switch (v.type()) {
-    case JsonValue::Type::string: return v.as_string();
-    case JsonValue::Type::number: return v.number_text();
-    case JsonValue::Type::boolean: return v.as_bool() ? "true" : "false";
-    case JsonValue::Type::null: return "null";
-    default: return std::string(JsonValue::type_name(v.type()));
-  }
-}
-
 std::string sizes_text(const std::vector<std::int64_t>& sizes) {
   std::string out;
   for (const auto n : sizes) {
@@ -106,7 +95,7 @@ Input read_input(const std::string& path) {
   if (root.has_attribute("tasks_resumed")) in.tasks_resumed = root.attribute<std::uint64_t>("tasks_resumed");
   in.fingerprint_value = parse_json(in.fingerprint, path + ": fingerprint_json");
   if (!in.fingerprint_value.is_object()) refuse("input '" + path + "': fingerprint_json is not a JSON object");
-  for (const auto& [name, value] : in.fingerprint_value.as_object()) in.options[name] = value_text(value);
+  for (const auto& [name, value] : in.fingerprint_value.as_object()) in.options[name] = scalar_text(value);
   for (const char* needed : {"N", "m-cut", "crossing-level", "overlap-level", "bootstrap"}) {
     if (!in.options.count(needed)) refuse("input '" + path + "': fingerprint_json lacks the option '" + needed + "'");
   }

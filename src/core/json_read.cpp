@@ -354,4 +354,14 @@ JsonValue read_json_file(const std::string& path) {
   return parse_json(buffer.str(), path);
 }
 
+std::string scalar_text(const JsonValue& value) {
+  switch (value.type()) {
+    case JsonValue::Type::string: return value.as_string();
+    case JsonValue::Type::number: return value.number_text();
+    case JsonValue::Type::boolean: return value.as_bool() ? "true" : "false";
+    case JsonValue::Type::null: return "null";
+    default: return JsonValue::type_name(value.type());
+  }
+}
+
 }  // namespace nnsim

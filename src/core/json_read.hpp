@@ -67,4 +67,8 @@ JsonValue parse_json(std::string_view text, std::string_view source = "<json>");
 /// Reads and parses a file; UsageError if it cannot be opened.
 JsonValue read_json_file(const std::string& path);
 
+/// A scalar as the user wrote it: a string's text, a number as written, true, false, null;
+/// an array or object by its type name. For comparing and quoting option values.
+std::string scalar_text(const JsonValue& value);
+
 }  // namespace nnsim

@@ -265,17 +265,6 @@ Checkpoint load_checkpoint(const std::string& path) {
 
 namespace {
 
-/// A member of a flat options object as the user wrote it ("0:2", 400, true).
-std::string option_text(const JsonValue& v) {
-  switch (v.type()) {
-    case JsonValue::Type::string: return v.as_string();
-    case JsonValue::Type::number: return v.number_text();
-    case JsonValue::Type::boolean: return v.as_bool() ? "true" : "false";
-    case JsonValue::Type::null: return "null";
-    default: return JsonValue::type_name(v.type());
-  }
-}
-
 /// "--size-block is '0:2' in the checkpoint, '1:2' in this run; ..." for the options in which
 /// two parameters_json objects differ; empty if they cannot be compared member by member.
 std::string option_differences(const std::string& checkpoint_json, const std::string& run_json) {
@@ -288,7 +277,7 @@ std::string option_differences(const std::string& checkpoint_json, const std::st
       const auto quoted = [](const JsonValue* v) {
         if (!v) return std::string("not set");
         std::string q(1, '\'');
-        q.append(option_text(*v)).push_back('\'');
+        q.append(scalar_text(*v)).push_back('\'');
         return q;
       };
       const std::string x = quoted(a), y = quoted(b);
